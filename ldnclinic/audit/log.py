@@ -1,0 +1,51 @@
+"""Writing the audit trail. Only actions and the read gate call `record`."""
+
+from dataclasses import dataclass
+
+from ldnclinic.audit.codes import Event
+from ldnclinic.audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something and from where; built once per request."""
+
+    user: object | None
+    ip: str | None = None
+    via: str = "web"
+
+    @classmethod
+    def from_request(cls, request):
+        via = "api" if request.path.startswith("/api/") else "web"
+        user = getattr(request, "user", None)
+        if user is not None and not user.is_authenticated:
+            user = None
+        return cls(user=user, ip=client_ip(request), via=via)
+
+    @classmethod
+    def system(cls, via="cli"):
+        return cls(user=None, ip=None, via=via)
+
+
+def client_ip(request):
+    # Behind a proxy, django-axes' ipware (configured with PROXY_COUNT) knows the client.
+    ip = getattr(request, "axes_ip_address", None)
+    return ip or request.META.get("REMOTE_ADDR") or None
+
+
+def record(event: Event, actor: Actor, *, clinic=None, patient=None, subject=None, **payload):
+    if patient is not None and clinic is None:
+        clinic = patient.clinic
+    user = actor.user
+    return AuditEvent.objects.create(
+        code=int(event),
+        clinic=clinic,
+        actor=user,
+        actor_label=(user.email if user is not None else actor.via),
+        patient=patient,
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        source_ip=actor.ip,
+        via=actor.via,
+        payload=payload,
+    )

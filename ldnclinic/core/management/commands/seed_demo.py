@@ -1,0 +1,244 @@
+"""Demo data for trying ldnclinic: two clinics, one login per role, ~30 patients.
+
+Idempotent: running it again finds what exists and adds only what is missing.
+"""
+
+import datetime
+import random
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
+from ldnclinic.audit.log import Actor
+from ldnclinic.patients.actions import do_create_patient
+from ldnclinic.patients.models import Patient
+
+DEMO_PASSWORD = "ldn-demo-2026"
+
+STAFF = [
+    ("admin@demo.ldnclinic.test", "Alex Morgan", Role.ADMIN, "Practice manager"),
+    ("clinician@demo.ldnclinic.test", "Dr. Priya Raman", Role.CLINICIAN, "MD, dermatology"),
+    ("clinician2@demo.ldnclinic.test", "Jordan Lee", Role.CLINICIAN, "NP"),
+    ("frontdesk@demo.ldnclinic.test", "Sam Rivera", Role.FRONT_DESK, ""),
+]
+PORTAL_PATIENTS = [
+    ("patient@demo.ldnclinic.test", "Maya", "Thompson", "1986-04-12", "female"),
+    ("patient2@demo.ldnclinic.test", "Daniel", "Okafor", "1979-09-30", "male"),
+]
+OTHER_STAFF = ("clinician@other.ldnclinic.test", "Dr. Chris Novak", Role.CLINICIAN, "MD")
+
+GIVEN = [
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "Lucas",
+    "Isabella",
+    "Mateo",
+    "Mia",
+    "Ethan",
+    "Amelia",
+    "James",
+    "Harper",
+    "Aiden",
+    "Evelyn",
+    "Leo",
+    "Aisha",
+    "Kenji",
+    "Fatima",
+    "Diego",
+    "Grace",
+    "Omar",
+    "Chloe",
+    "Ravi",
+    "Nora",
+    "Tomás",
+    "Zoe",
+    "Ibrahim",
+]
+FAMILY = [
+    "Garcia",
+    "Nguyen",
+    "Smith",
+    "Johnson",
+    "Patel",
+    "Kim",
+    "Brown",
+    "Martinez",
+    "Cohen",
+    "Williams",
+    "Ahmed",
+    "Rossi",
+    "Jones",
+    "Silva",
+    "Murphy",
+    "Chen",
+    "Davis",
+    "Haddad",
+    "Miller",
+    "Kowalski",
+    "Lopez",
+    "Wilson",
+    "Singh",
+    "Anderson",
+    "Taylor",
+    "Moreau",
+    "Jackson",
+    "Sato",
+    "White",
+    "Harris",
+]
+CITIES = [
+    ("Brooklyn", "NY", "112"),
+    ("Hoboken", "NJ", "070"),
+    ("Queens", "NY", "113"),
+    ("Jersey City", "NJ", "073"),
+    ("New York", "NY", "100"),
+]
+STREETS = ["Atlantic Ave", "Bergen St", "Court St", "Park Pl", "Washington St", "Union St"]
+
+
+class Command(BaseCommand):
+    help = "Load demo clinics, logins and patients (refuses to run in production)."
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
+        with transaction.atomic():
+            self.seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password ldn-demo-2026):"))
+        for email in demo_logins():
+            self.stdout.write(f"  {email}")
+
+    def seed(self):
+        actor = Actor.system(via="cli")
+        demo = self.clinic("demo", "Demo Skin & Wellness Clinic", "DSW", "+1 212 555 0140")
+        other = self.clinic("other", "Other Clinic", "OTH", "+1 617 555 0199")
+        Location.objects.get_or_create(
+            clinic=demo,
+            name="Park Slope",
+            defaults={
+                "address_line1": "214 7th Avenue",
+                "city": "Brooklyn",
+                "region": "NY",
+                "postal_code": "11215",
+                "phone": "+1 212 555 0140",
+            },
+        )
+        Location.objects.get_or_create(
+            clinic=demo,
+            name="Midtown",
+            defaults={
+                "address_line1": "30 W 44th Street, Suite 5",
+                "city": "New York",
+                "region": "NY",
+                "postal_code": "10036",
+                "phone": "+1 212 555 0141",
+            },
+        )
+        Location.objects.get_or_create(
+            clinic=other,
+            name="Back Bay",
+            defaults={
+                "address_line1": "500 Boylston St",
+                "city": "Boston",
+                "region": "MA",
+                "postal_code": "02116",
+            },
+        )
+        for email, name, role, title in STAFF:
+            self.member(demo, self.user(email, name), role, title)
+        self.member(other, self.user(*OTHER_STAFF[:2]), OTHER_STAFF[2], OTHER_STAFF[3])
+
+        for email, given, family, born, sex in PORTAL_PATIENTS:
+            user = self.user(email, f"{given} {family}")
+            patient = Patient.objects.filter(clinic=demo, email=email).first()
+            if patient is None:
+                patient = do_create_patient(
+                    actor,
+                    demo,
+                    given_name=given,
+                    family_name=family,
+                    date_of_birth=datetime.date.fromisoformat(born),
+                    sex_at_birth=sex,
+                    email=email,
+                    phone="+1 718 555 0101",
+                    address_line1="88 Prospect Park W",
+                    city="Brooklyn",
+                    region="NY",
+                    postal_code="11215",
+                    emergency_contact_name="Chris Thompson",
+                    emergency_contact_relationship="Partner",
+                    emergency_contact_phone="+1 718 555 0102",
+                )
+            if patient.user_id != user.pk:
+                Patient.objects.filter(pk=patient.pk).update(user=user)
+
+        rng = random.Random(2026)  # noqa: S311 - a fixed seed: the same demo every time
+        for i in range(30):
+            given, family = GIVEN[i], FAMILY[(i * 7) % len(FAMILY)]
+            email = f"{given.lower()}.{family.lower()}@example.com".replace("á", "a")
+            if Patient.objects.filter(clinic=demo, email=email).exists():
+                rng.random()
+                continue
+            city, region, zip_prefix = rng.choice(CITIES)
+            born = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.randrange(0, 26000))
+            do_create_patient(
+                actor,
+                demo,
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                sex_at_birth=rng.choice(["female", "female", "male", "unknown"]),
+                email=email,
+                phone=f"+1 {rng.randint(200, 989)} 555 {rng.randint(1000, 9999)}",
+                address_line1=f"{rng.randint(1, 999)} {rng.choice(STREETS)}",
+                city=city,
+                region=region,
+                postal_code=f"{zip_prefix}{rng.randint(10, 99)}",
+                preferred_language=rng.choice(["en", "en", "en", "es", "fr"]),
+            )
+        for i, (given, family) in enumerate([("Helen", "Park"), ("Marcus", "Byrne")]):
+            email = f"{given.lower()}.{family.lower()}@example.org"
+            if not Patient.objects.filter(clinic=other, email=email).exists():
+                do_create_patient(
+                    actor,
+                    other,
+                    given_name=given,
+                    family_name=family,
+                    date_of_birth=datetime.date(1970 + i * 9, 3, 3),
+                    email=email,
+                )
+
+    def clinic(self, slug, name, prefix, phone):
+        clinic, _ = Clinic.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "time_zone": "America/New_York",
+                "mrn_prefix": prefix,
+                "phone": phone,
+                "email": f"hello@{slug}.ldnclinic.test",
+            },
+        )
+        return clinic
+
+    def user(self, email, full_name):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+        return user
+
+    def member(self, clinic, user, role, title):
+        Membership.objects.get_or_create(
+            user=user, clinic=clinic, defaults={"role": role, "title": title}
+        )
+
+
+def demo_logins():
+    return [s[0] for s in STAFF] + [p[0] for p in PORTAL_PATIENTS] + [OTHER_STAFF[0]]

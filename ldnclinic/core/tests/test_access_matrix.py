@@ -1,0 +1,173 @@
+"""Every URL and API operation × every persona: who gets in, who gets 403, who gets 404.
+
+The test fails when a URL or an API operation appears that this matrix does not list:
+a new view must say, here, who may reach it.
+"""
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+
+from ldnclinic.accounts.models import ApiToken, Membership
+from ldnclinic.api import api
+from ldnclinic.conftest import PERSONAS
+
+#           admin clinician frontdesk patient patient2 other_staff anonymous
+STAFF_PAGE = (200, 200, 200, 404, 404, 200, 302)
+ADMIN_PAGE = (200, 403, 403, 404, 404, 200, 302)
+ADMIN_OBJECT = (200, 403, 403, 404, 404, 404, 302)
+CHART_READ = (200, 200, 200, 200, 404, 404, 302)
+CHART_WRITE = (200, 200, 200, 403, 404, 404, 302)
+CHART_CLINICAL = (302, 302, 403, 403, 404, 404, 302)
+SIGNED_IN = (200, 200, 200, 200, 200, 200, 302)
+SIGNED_IN_POST = (302, 302, 302, 302, 302, 302, 302)
+EVERYONE = (200,) * 7
+GUEST_ONLY = (302, 302, 302, 302, 302, 302, 200)
+
+# name: (method, url kwargs from the world, POST data, expected per persona)
+WEB = {
+    "home": ("get", {}, None, (302,) * 7),
+    "healthz": ("get", {}, None, EVERYONE),
+    "login": ("get", {}, None, GUEST_ONLY),
+    "two_factor_verify": ("get", {}, None, (302,) * 7),
+    "logout": ("post", {}, {}, (302,) * 7),
+    "portal": ("get", {}, None, SIGNED_IN),
+    "switch_clinic": ("post", {}, {}, SIGNED_IN_POST),
+    "account": ("get", {}, None, SIGNED_IN),
+    "two_factor_setup": ("get", {}, None, SIGNED_IN),
+    "two_factor_disable": ("post", {}, {}, SIGNED_IN_POST),
+    "api_token_create": ("post", {}, {}, SIGNED_IN_POST),
+    "api_token_revoke": ("post", {"pk": "token"}, {}, (404, 302, 404, 404, 404, 404, 302)),
+    "password_change": ("get", {}, None, SIGNED_IN),
+    "password_reset": ("get", {}, None, EVERYONE),
+    "password_reset_done": ("get", {}, None, EVERYONE),
+    "password_reset_confirm": ("get", {"uidb64": "MQ", "token": "bad-token"}, None, EVERYONE),
+    "password_reset_complete": ("get", {}, None, EVERYONE),
+    "patient_list": ("get", {}, None, STAFF_PAGE),
+    "patient_create": ("get", {}, None, STAFF_PAGE),
+    "patient_detail": ("get", {"pk": "patient"}, None, CHART_READ),
+    "patient_history": ("get", {"pk": "patient"}, None, CHART_READ),
+    "patient_edit": ("get", {"pk": "patient"}, None, CHART_WRITE),
+    "patient_deactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
+    "patient_reactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
+    "clinic_settings": ("get", {}, None, ADMIN_PAGE),
+    "location_create": ("get", {}, None, ADMIN_PAGE),
+    "location_edit": ("get", {"pk": "location"}, None, ADMIN_OBJECT),
+    "staff_list": ("get", {}, None, ADMIN_PAGE),
+    "staff_edit": ("get", {"pk": "membership"}, None, ADMIN_OBJECT),
+    "audit_list": ("get", {}, None, ADMIN_PAGE),
+    "audit_export": ("get", {}, None, ADMIN_PAGE),
+    "api:openapi-json": ("get", {}, None, EVERYONE),
+    "api:openapi-view": ("get", {}, None, EVERYONE),
+}
+
+#             admin clinician frontdesk patient patient2 other_staff anonymous
+API_SIGNED_IN = (200, 200, 200, 200, 200, 200, 401)
+NEW_PATIENT = {"given_name": "New", "family_name": "Person", "date_of_birth": "1990-01-01"}
+
+# "METHOD /path": (path params from the world, JSON body, expected per persona)
+API = {
+    "GET /api/v1/me": ({}, None, API_SIGNED_IN),
+    "GET /api/v1/patients": ({}, None, API_SIGNED_IN),
+    "POST /api/v1/patients": ({}, NEW_PATIENT, (201, 201, 201, 404, 404, 201, 401)),
+    "GET /api/v1/patients/{patient_id}": (
+        {"patient_id": "patient"},
+        None,
+        (200, 200, 200, 200, 404, 404, 401),
+    ),
+    "PATCH /api/v1/patients/{patient_id}": (
+        {"patient_id": "patient"},
+        {"phone": "+1 555 0100"},
+        (200, 200, 200, 403, 404, 404, 401),
+    ),
+    "POST /api/v1/patients/{patient_id}/deactivate": (
+        {"patient_id": "patient"},
+        {"reason": "Moved away"},
+        (200, 200, 403, 403, 404, 404, 401),
+    ),
+    "POST /api/v1/patients/{patient_id}/reactivate": (
+        {"patient_id": "patient"},
+        None,
+        (422, 422, 403, 403, 404, 404, 401),
+    ),
+}
+
+
+def web_url_names():
+    names = set()
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif pattern.name:
+                names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
+
+    walk(get_resolver().url_patterns, None)
+    # API operations are covered below, by their OpenAPI method and path.
+    return {n for n in names if not n.startswith("api:") or n.startswith("api:openapi")}
+
+
+def api_operations():
+    schema = api.get_openapi_schema()
+    return {
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+
+
+def test_every_url_is_in_the_matrix():
+    assert web_url_names() - set(WEB) == set(), "add the new URL to WEB with its expectations"
+    assert set(WEB) - web_url_names() == set(), "remove URLs that no longer exist from WEB"
+
+
+def test_every_api_operation_is_in_the_matrix():
+    assert api_operations() - set(API) == set(), "add the new operation to API"
+    assert set(API) - api_operations() == set(), "remove operations that no longer exist"
+
+
+@pytest.fixture
+def world(users, patient_a, patient_b, clinic):
+    token, _ = ApiToken.generate()
+    api_token = ApiToken.objects.create(
+        user=users["clinician"], clinic=clinic, name="t", token_hash=token, lookup_prefix="x"
+    )
+    return {
+        "patient": patient_a.pk,
+        "location": clinic.locations.first().pk,
+        "membership": Membership.objects.get(user=users["clinician"]).pk,
+        "token": api_token.pk,
+    }
+
+
+def _resolve(kwargs, world):
+    return {k: world.get(v, v) for k, v in kwargs.items()}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(WEB))
+def test_web_access(name, persona, client_for, world):
+    method, kwargs, data, expected = WEB[name]
+    url = reverse(name, kwargs=_resolve(kwargs, world))
+    client = client_for(persona)
+    response = client.post(url, data) if method == "post" else client.get(url)
+    want = expected[PERSONAS.index(persona)]
+    assert response.status_code == want, f"{persona} {method.upper()} {url}"
+    if want == 302 and persona == "anonymous" and name not in ("home", "logout"):
+        assert response["Location"].startswith(reverse("login")) or name == "login"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", sorted(API))
+def test_api_access(operation, persona, client_for, world):
+    method, path = operation.split(" ", 1)
+    params, body, expected = API[operation]
+    url = path.format(**_resolve(params, world))
+    client = client_for(persona)
+    call = getattr(client, method.lower())
+    response = call(url, body, content_type="application/json") if body else call(url)
+    want = expected[PERSONAS.index(persona)]
+    assert response.status_code == want, f"{persona} {operation}: {response.content[:200]}"
+    assert response["Content-Type"].startswith("application/json")
+    if want >= 400:
+        assert "error" in response.json()

@@ -1,0 +1,59 @@
+"""The gate for patient records: the only way a request fetches a patient."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from ldnclinic.accounts.access import current_membership, require_write, staff_memberships
+from ldnclinic.audit.codes import Event
+from ldnclinic.audit.log import Actor, record
+from ldnclinic.patients.models import Patient
+
+
+def patients_for_request(request):
+    """Patients visible to this request, narrowed to the API token's clinic if any."""
+    patients = Patient.objects.for_user(request.user)
+    token = getattr(request, "api_token", None)
+    if token is not None and token.clinic_id is not None:
+        patients = patients.filter(clinic_id=token.clinic_id)
+    return patients
+
+
+def staff_role_for(request, patient):
+    for membership in staff_memberships(request.user):
+        if membership.clinic_id == patient.clinic_id:
+            return membership.role
+    return None
+
+
+def get_patient_for_user(request, pk, *, event=Event.PATIENT_VIEWED):
+    """A patient the user may see, with the read audited; 404 for anything else."""
+    try:
+        patient = patients_for_request(request).select_related("clinic").get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found") from None
+    if event is not None:
+        record(event, Actor.from_request(request), patient=patient, subject=patient)
+    return patient
+
+
+def get_patient_for_update(request, pk, roles=None):
+    """A patient the user may change: 404 if invisible, 403 if visible but not theirs to
+    change (patients reading their own record, read-only tokens, the wrong role)."""
+    patient = get_patient_for_user(request, pk, event=None)
+    role = staff_role_for(request, patient)
+    if role is None or (roles is not None and role not in roles):
+        raise PermissionDenied("You may view this record but not change it.")
+    require_write(request)
+    return patient
+
+
+def audit_patient_list(request, patients, **filters):
+    """Lists are reads too: record which patients a list showed."""
+    membership = current_membership(request)
+    record(
+        Event.PATIENT_LIST_VIEWED,
+        Actor.from_request(request),
+        clinic=membership.clinic if membership else None,
+        patient_ids=[p.pk for p in patients],
+        **filters,
+    )

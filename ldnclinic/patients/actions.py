@@ -1,0 +1,133 @@
+"""Every change to a patient record goes through these functions."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from ldnclinic.accounts.models import Clinic
+from ldnclinic.audit.codes import Event
+from ldnclinic.audit.log import Actor, record
+from ldnclinic.patients.models import Patient
+
+EDITABLE_FIELDS = (
+    "mrn",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "sex_at_birth",
+    "gender_identity",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "preferred_language",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+)
+
+
+def _snapshot(patient, fields=EDITABLE_FIELDS):
+    data = model_to_dict(patient, fields=fields)
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+
+
+def _next_mrn(clinic_id):
+    # Locks the clinic row (an IMMEDIATE transaction on SQLite) so two new patients
+    # never draw the same number.
+    clinic = Clinic.objects.select_for_update().get(pk=clinic_id)
+    while True:
+        mrn = f"{clinic.mrn_prefix}-{clinic.next_mrn:06d}"
+        clinic.next_mrn += 1
+        if not Patient.objects.filter(clinic=clinic, mrn=mrn).exists():
+            break
+    Clinic.objects.filter(pk=clinic.pk).update(next_mrn=clinic.next_mrn)
+    return mrn
+
+
+def _save_validated(patient):
+    patient.full_clean()
+    try:
+        with transaction.atomic():
+            patient.save()
+    except IntegrityError as exc:
+        # A concurrent writer took the same number between validation and save.
+        raise ValidationError(
+            {"mrn": ["Another patient of this clinic has that medical record number."]}
+        ) from exc
+
+
+def _clean_values(values):
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+
+
+@transaction.atomic
+def do_create_patient(actor: Actor, clinic, **values) -> Patient:
+    values = _clean_values(values)
+    patient = Patient(clinic=clinic, **values)
+    if not patient.mrn:
+        patient.full_clean(exclude=["mrn"])
+        patient.mrn = _next_mrn(clinic.pk)
+    _save_validated(patient)
+    record(Event.PATIENT_CREATED, actor, patient=patient, subject=patient, after=_snapshot(patient))
+    return patient
+
+
+@transaction.atomic
+def do_update_patient(actor: Actor, patient: Patient, **values) -> Patient:
+    values = _clean_values(values)
+    if "mrn" in values and not values["mrn"]:
+        raise ValidationError({"mrn": ["The medical record number cannot be blank."]})
+    before = _snapshot(patient)
+    for name, value in values.items():
+        setattr(patient, name, value)
+    patient.full_clean()
+    after = _snapshot(patient)
+    changed = sorted(k for k in after if after[k] != before[k])
+    if not changed:
+        return patient
+    _save_validated(patient)
+    record(
+        Event.PATIENT_UPDATED,
+        actor,
+        patient=patient,
+        subject=patient,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return patient
+
+
+@transaction.atomic
+def do_deactivate_patient(actor: Actor, patient: Patient, reason: str) -> Patient:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why the record is being deactivated."]})
+    if len(reason) > 200:
+        raise ValidationError({"reason": ["Keep the reason under 200 characters."]})
+    if not patient.is_active:
+        raise ValidationError("This patient is already inactive.")
+    patient.is_active = False
+    patient.deactivated_reason = reason
+    patient.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
+    record(Event.PATIENT_DEACTIVATED, actor, patient=patient, subject=patient, reason=reason)
+    return patient
+
+
+@transaction.atomic
+def do_reactivate_patient(actor: Actor, patient: Patient) -> Patient:
+    if patient.is_active:
+        raise ValidationError("This patient is already active.")
+    patient.is_active = True
+    patient.deactivated_reason = ""
+    patient.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
+    record(Event.PATIENT_REACTIVATED, actor, patient=patient, subject=patient)
+    return patient

@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from ldnclinic.accounts import views as account_views
+from ldnclinic.api import api
+from ldnclinic.core import views as core_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("patients/", include("ldnclinic.patients.urls")),
+    path("clinic/audit/", include("ldnclinic.audit.urls")),
+    path("", include("ldnclinic.accounts.urls")),
+]
+
+handler404 = "ldnclinic.core.views.not_found"
+handler403 = "ldnclinic.core.views.forbidden"
+handler500 = "ldnclinic.core.views.server_error"

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -8,7 +10,7 @@ from ldnclinic.patients.models import Patient
 
 def test_it_builds_the_demo_clinics_and_logins(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     demo = Clinic.objects.get(name="Demo Skin & Wellness Clinic")
     assert demo.time_zone == "America/New_York"
     assert Clinic.objects.filter(name="Other Clinic").exists()
@@ -20,9 +22,9 @@ def test_it_builds_the_demo_clinics_and_logins(db, settings):
 
 
 def test_it_is_idempotent(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     counts = (User.objects.count(), Patient.objects.count(), Membership.objects.count())
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     assert (User.objects.count(), Patient.objects.count(), Membership.objects.count()) == counts
 
 

@@ -24,12 +24,12 @@ def create_trigger(apps, schema_editor):
     # PostgreSQL only. On SQLite the model refuses changes; a SQLite trigger would also
     # block the test runner's flush, which deletes rows instead of truncating.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,1 @@
+"""Browser journeys: Playwright drives Chromium through the pages as people use them."""

@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import ConfigDict
 
+from ldnclinic.accounts.access import forget_membership
 from ldnclinic.accounts.middleware import needs_second_factor
 from ldnclinic.accounts.models import ApiToken
 
@@ -29,6 +30,10 @@ class ErrorOut(Schema):
     fields: dict[str, str] = {}
 
 
+# The 4xx answers an operation documents, all in the ErrorOut shape.
+ERRORS = frozenset({400, 401, 403, 404, 422})
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         api_token = ApiToken.find(token)
@@ -36,6 +41,8 @@ class TokenAuth(HttpBearer):
             return None
         request.user = api_token.user
         request.api_token = api_token
+        # Middleware looked up the staff membership before this request had a user.
+        forget_membership(request)
         now = timezone.now()
         # Recording every use would add a write per request; a minute's precision is enough.
         if api_token.last_used_at is None or now - api_token.last_used_at > datetime.timedelta(
@@ -79,17 +86,24 @@ def _field_name(loc):
     return ".".join(parts) or "body"
 
 
+def _message(error):
+    if error.get("type") == "extra_forbidden":
+        return "Unknown field."
+    if _field_name(error.get("loc", ())) == "body":
+        return "Send a JSON object."
+    return error.get("msg", "Invalid value.")
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request, exc):
     fields = {}
     for error in exc.errors:
-        name = _field_name(error.get("loc", ()))
-        message = error.get("msg", "Invalid value.")
-        if error.get("type") == "extra_forbidden":
-            message = "Unknown field."
-        fields.setdefault(name, message)
+        fields.setdefault(_field_name(error.get("loc", ())), _message(error))
     first = next(iter(fields.items()), ("body", "Invalid request."))
-    return error_response(request, f"{first[0]}: {first[1]}", 422, fields)
+    # A bad query string or path is a bad request; a body that parses but does not fit
+    # the schema is unprocessable.
+    in_url = all((error.get("loc") or ("",))[0] in ("query", "path") for error in exc.errors)
+    return error_response(request, f"{first[0]}: {first[1]}", 400 if in_url else 422, fields)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -108,7 +122,10 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    return error_response(request, str(exc), exc.status_code)
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):
+        message = "The request body is not valid JSON."
+    return error_response(request, message, exc.status_code)
 
 
 @api.exception_handler(Http404)

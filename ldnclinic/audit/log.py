@@ -33,13 +33,24 @@ def client_ip(request):
     return ip or request.META.get("REMOTE_ADDR") or None
 
 
-def record(event: Event, actor: Actor, *, clinic=None, patient=None, subject=None, **payload):
-    if patient is not None and clinic is None:
-        clinic = patient.clinic
+def record(
+    event: Event,
+    actor: Actor,
+    *,
+    clinic=None,
+    clinic_id=None,
+    patient=None,
+    subject=None,
+    **payload,
+):
+    if clinic is not None:
+        clinic_id = clinic.pk
+    elif clinic_id is None and patient is not None:
+        clinic_id = patient.clinic_id
     user = actor.user
     return AuditEvent.objects.create(
         code=int(event),
-        clinic=clinic,
+        clinic_id=clinic_id,
         actor=user,
         actor_label=(user.email if user is not None else actor.via),
         patient=patient,

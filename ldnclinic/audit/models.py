@@ -61,6 +61,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Django's internal manager must refuse updates and deletes too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["clinic", "-created_at"], name="audit_clinic_time"),
             models.Index(fields=["patient", "-created_at"], name="audit_patient_time"),

@@ -1,5 +1,6 @@
 import csv
 import datetime
+import json
 
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
@@ -47,6 +48,9 @@ def audit_list(request):
     clinic = require_staff(request, ADMIN_ONLY).clinic
     form = AuditFilterForm(request.GET)
     page = Paginator(_filtered_events(clinic, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Fetch the rows before recording this view, or its own row would take the place of
+    # the oldest one on the page.
+    page.object_list = list(page.object_list)
     record(
         Event.AUDIT_VIEWED,
         Actor.from_request(request),
@@ -80,32 +84,36 @@ def _csv_rows(events, tz):
         ]
     )
     for event in events.iterator(chunk_size=500):
-        yield writer.writerow(
-            [
-                event.created_at.astimezone(tz).isoformat(),
-                event.code,
-                event.get_code_display(),
-                event.actor_label,
-                event.patient.mrn if event.patient else "",
-                f"{event.subject_type}:{event.subject_id}" if event.subject_type else "",
-                event.source_ip or "",
-                event.via,
-                _csv_safe(event.payload),
-            ]
-        )
+        cells = [
+            event.created_at.astimezone(tz).isoformat(),
+            event.code,
+            event.get_code_display(),
+            event.actor_label,
+            event.patient.mrn if event.patient else "",
+            f"{event.subject_type}:{event.subject_id}" if event.subject_type else "",
+            event.source_ip or "",
+            event.via,
+            json.dumps(event.payload, sort_keys=True, default=str) if event.payload else "",
+        ]
+        yield writer.writerow([_csv_safe(cell) for cell in cells])
 
 
-def _csv_safe(payload):
-    # A cell starting with =, +, - or @ is a formula in a spreadsheet: defuse it.
-    text = str(payload) if payload else ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+# A cell starting with one of these is a formula to a spreadsheet. Emails and record
+# numbers are typed by people and may start with one, so every text cell is defused.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    if not isinstance(value, str):
+        return value
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 @staff_required(roles=ADMIN_ONLY)
 def audit_export(request):
     """CSV of the filtered trail, after the admin types their password again."""
     clinic = require_staff(request, ADMIN_ONLY).clinic
-    filters = AuditFilterForm(request.POST or request.GET)
+    filters = AuditFilterForm(request.POST if request.method == "POST" else request.GET)
     form = PasswordConfirmForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if form.is_valid() and filters.is_valid():
@@ -122,6 +130,6 @@ def audit_export(request):
             return response
         if form.errors.get("password"):
             record(Event.AUDIT_EXPORT_DENIED, Actor.from_request(request), clinic=clinic)
-    status = 400 if form.errors else 200
+    status = 400 if form.errors or filters.errors else 200
     context = {"form": form, "filters": filters}
     return render(request, "audit/export.html", context, status=status)

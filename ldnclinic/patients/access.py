@@ -36,24 +36,34 @@ def get_patient_for_user(request, pk, *, event=Event.PATIENT_VIEWED):
     return patient
 
 
-def get_patient_for_update(request, pk, roles=None):
+def get_patient_for_update(request, pk, roles=None, *, event=None):
     """A patient the user may change: 404 if invisible, 403 if visible but not theirs to
-    change (patients reading their own record, read-only tokens, the wrong role)."""
+    change (patients reading their own record, read-only tokens, the wrong role).
+    `event` audits a read too, for pages that show the record before changing it."""
     patient = get_patient_for_user(request, pk, event=None)
     role = staff_role_for(request, patient)
     if role is None or (roles is not None and role not in roles):
         raise PermissionDenied("You may view this record but not change it.")
     require_write(request)
+    if event is not None:
+        record(event, Actor.from_request(request), patient=patient, subject=patient)
     return patient
 
 
 def audit_patient_list(request, patients, **filters):
     """Lists are reads too: record which patients a list showed."""
     membership = current_membership(request)
+    if membership is not None:
+        clinic_id = membership.clinic_id
+    else:
+        # A patient listing their own records: file the row under their clinic, so the
+        # clinic's audit trail shows it.
+        clinic_ids = {p.clinic_id for p in patients}
+        clinic_id = clinic_ids.pop() if len(clinic_ids) == 1 else None
     record(
         Event.PATIENT_LIST_VIEWED,
         Actor.from_request(request),
-        clinic=membership.clinic if membership else None,
+        clinic_id=clinic_id,
         patient_ids=[p.pk for p in patients],
         **filters,
     )

@@ -1,13 +1,13 @@
 """Every change to a patient record goes through these functions."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
 from ldnclinic.accounts.models import Clinic
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
-from ldnclinic.patients.models import Patient
+from ldnclinic.patients.models import MRN_TAKEN, Patient
 
 EDITABLE_FIELDS = (
     "mrn",
@@ -50,16 +50,30 @@ def _next_mrn(clinic_id):
     return mrn
 
 
-def _save_validated(patient):
-    patient.full_clean()
+def _validate(patient, exclude=None):
+    """full_clean, with a taken MRN reported on the `mrn` field (the constraint spans
+    clinic and mrn, so Django would call it a form-wide error)."""
+    try:
+        patient.full_clean(exclude=exclude)
+    except ValidationError as error:
+        errors = error.message_dict
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        if MRN_TAKEN in general:
+            general.remove(MRN_TAKEN)
+            errors.setdefault("mrn", []).append(MRN_TAKEN)
+        if general:
+            errors[NON_FIELD_ERRORS] = general
+        raise ValidationError(errors) from None
+
+
+def _save(patient, actor):
+    patient._history_user = actor.user
     try:
         with transaction.atomic():
             patient.save()
     except IntegrityError as exc:
         # A concurrent writer took the same number between validation and save.
-        raise ValidationError(
-            {"mrn": ["Another patient of this clinic has that medical record number."]}
-        ) from exc
+        raise ValidationError({"mrn": [MRN_TAKEN]}) from exc
 
 
 def _clean_values(values):
@@ -74,9 +88,10 @@ def do_create_patient(actor: Actor, clinic, **values) -> Patient:
     values = _clean_values(values)
     patient = Patient(clinic=clinic, **values)
     if not patient.mrn:
-        patient.full_clean(exclude=["mrn"])
+        _validate(patient, exclude=["mrn"])
         patient.mrn = _next_mrn(clinic.pk)
-    _save_validated(patient)
+    _validate(patient)
+    _save(patient, actor)
     record(Event.PATIENT_CREATED, actor, patient=patient, subject=patient, after=_snapshot(patient))
     return patient
 
@@ -87,14 +102,21 @@ def do_update_patient(actor: Actor, patient: Patient, **values) -> Patient:
     if "mrn" in values and not values["mrn"]:
         raise ValidationError({"mrn": ["The medical record number cannot be blank."]})
     before = _snapshot(patient)
+    saved = {name: getattr(patient, name) for name in values}
     for name, value in values.items():
         setattr(patient, name, value)
-    patient.full_clean()
+    try:
+        _validate(patient)
+    except ValidationError:
+        # Leave the caller's object as stored, not half-changed (the edit page shows it).
+        for name, value in saved.items():
+            setattr(patient, name, value)
+        raise
     after = _snapshot(patient)
     changed = sorted(k for k in after if after[k] != before[k])
     if not changed:
         return patient
-    _save_validated(patient)
+    _save(patient, actor)
     record(
         Event.PATIENT_UPDATED,
         actor,
@@ -117,6 +139,7 @@ def do_deactivate_patient(actor: Actor, patient: Patient, reason: str) -> Patien
         raise ValidationError("This patient is already inactive.")
     patient.is_active = False
     patient.deactivated_reason = reason
+    patient._history_user = actor.user
     patient.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
     record(Event.PATIENT_DEACTIVATED, actor, patient=patient, subject=patient, reason=reason)
     return patient
@@ -128,6 +151,7 @@ def do_reactivate_patient(actor: Actor, patient: Patient) -> Patient:
         raise ValidationError("This patient is already active.")
     patient.is_active = True
     patient.deactivated_reason = ""
+    patient._history_user = actor.user
     patient.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
     record(Event.PATIENT_REACTIVATED, actor, patient=patient, subject=patient)
     return patient

@@ -5,7 +5,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from ldnclinic.accounts.access import CLINICAL_ROLES, WRITE_ROLES, require_staff, require_write
-from ldnclinic.api import Page, StrictSchema, paginate
+from ldnclinic.api import ERRORS, ErrorOut, Page, StrictSchema, paginate
 from ldnclinic.audit.log import Actor
 from ldnclinic.patients import actions
 from ldnclinic.patients.access import (
@@ -108,7 +108,7 @@ class ListFilters(Schema):
     page_size: int | None = Field(None, ge=1, le=100)
 
 
-@router.get("", response=PatientListOut, summary="Search patients")
+@router.get("", response={200: PatientListOut, ERRORS: ErrorOut}, summary="Search patients")
 def list_patients(request, filters: Query[ListFilters]):
     patients = patients_for_request(request).search(filters.q)
     if not filters.include_inactive:
@@ -118,7 +118,7 @@ def list_patients(request, filters: Query[ListFilters]):
     return {"items": items, "page": page}
 
 
-@router.post("", response={201: PatientOut}, summary="Create a patient (staff)")
+@router.post("", response={201: PatientOut, ERRORS: ErrorOut}, summary="Create a patient (staff)")
 def create_patient(request, payload: PatientCreateIn):
     membership = require_staff(request, WRITE_ROLES)
     require_write(request)
@@ -128,12 +128,18 @@ def create_patient(request, payload: PatientCreateIn):
     return Status(201, patient)
 
 
-@router.get("/{int:patient_id}", response=PatientOut, summary="Read one patient")
+@router.get(
+    "/{int:patient_id}", response={200: PatientOut, ERRORS: ErrorOut}, summary="Read one patient"
+)
 def read_patient(request, patient_id: int):
     return get_patient_for_user(request, patient_id)
 
 
-@router.patch("/{int:patient_id}", response=PatientOut, summary="Change a patient (staff)")
+@router.patch(
+    "/{int:patient_id}",
+    response={200: PatientOut, ERRORS: ErrorOut},
+    summary="Change a patient (staff)",
+)
 def update_patient(request, patient_id: int, payload: PatientUpdateIn):
     patient = get_patient_for_update(request, patient_id, roles=WRITE_ROLES)
     return actions.do_update_patient(
@@ -141,13 +147,21 @@ def update_patient(request, patient_id: int, payload: PatientUpdateIn):
     )
 
 
-@router.post("/{int:patient_id}/deactivate", response=PatientOut, summary="Deactivate")
+@router.post(
+    "/{int:patient_id}/deactivate",
+    response={200: PatientOut, ERRORS: ErrorOut},
+    summary="Deactivate",
+)
 def deactivate_patient(request, patient_id: int, payload: DeactivateIn):
     patient = get_patient_for_update(request, patient_id, roles=CLINICAL_ROLES)
     return actions.do_deactivate_patient(Actor.from_request(request), patient, payload.reason)
 
 
-@router.post("/{int:patient_id}/reactivate", response=PatientOut, summary="Reactivate")
+@router.post(
+    "/{int:patient_id}/reactivate",
+    response={200: PatientOut, ERRORS: ErrorOut},
+    summary="Reactivate",
+)
 def reactivate_patient(request, patient_id: int):
     patient = get_patient_for_update(request, patient_id, roles=CLINICAL_ROLES)
     return actions.do_reactivate_patient(Actor.from_request(request), patient)

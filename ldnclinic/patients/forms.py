@@ -34,4 +34,11 @@ class PatientForm(forms.ModelForm):
 
 
 class DeactivateForm(forms.Form):
-    reason = forms.CharField(max_length=200, help_text="Why this record is being deactivated.")
+    reason = forms.CharField(
+        max_length=200,
+        help_text="Why this record is being deactivated.",
+        error_messages={
+            "required": "Say why the record is being deactivated.",
+            "max_length": "Keep the reason under 200 characters.",
+        },
+    )

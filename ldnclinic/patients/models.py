@@ -16,11 +16,14 @@ phone_validator = RegexValidator(
 )
 
 
+FUTURE_BIRTH = "The date of birth cannot be in the future."
+MRN_TAKEN = "Another patient of this clinic has that medical record number."
+
+
 def validate_birth_date(value):
-    if value > timezone.localdate():
-        raise ValidationError("The date of birth cannot be in the future.")
+    # "Not in the future" needs the clinic's time zone, so Patient.clean checks that.
     if value < datetime.date(1900, 1, 1):
-        raise ValidationError("The date of birth must be after 1900.")
+        raise ValidationError("The date of birth cannot be before 1900.")
 
 
 class SexAtBirth(models.TextChoices):
@@ -30,7 +33,14 @@ class SexAtBirth(models.TextChoices):
     UNKNOWN = "unknown", "Unknown / not stated"
 
 
+class PatientsAreKept(Exception):
+    """Patient records are deactivated (patients.actions), never deleted."""
+
+
 class PatientQuerySet(models.QuerySet):
+    def delete(self):
+        raise PatientsAreKept("Patient records are deactivated, never deleted.")
+
     def for_user(self, user):
         """Patients `user` may see: every patient of the clinics where they are active
         staff, and their own records when they are a patient. Nothing for anyone else."""
@@ -108,8 +118,7 @@ class Patient(models.Model):
             models.UniqueConstraint(
                 fields=["clinic", "mrn"],
                 name="patient_mrn_unique_per_clinic",
-                violation_error_message="Another patient of this clinic has that medical "
-                "record number.",
+                violation_error_message=MRN_TAKEN,
             ),
         ]
         indexes = [
@@ -119,6 +128,20 @@ class Patient(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    def delete(self, *args, **kwargs):
+        raise PatientsAreKept("Patient records are deactivated, never deleted.")
+
+    def clean(self):
+        # Tomorrow in UTC can still be today in the clinic, and the other way round.
+        if isinstance(self.date_of_birth, datetime.date) and self.date_of_birth > self.today():
+            raise ValidationError({"date_of_birth": FUTURE_BIRTH})
+
+    def today(self):
+        """Today's date where the clinic is."""
+        if self.clinic_id is None:
+            return timezone.localdate()
+        return timezone.localdate(timezone=self.clinic.tz)
 
     @property
     def full_name(self):
@@ -138,4 +161,4 @@ class Patient(models.Model):
 
     @property
     def age(self):
-        return self.age_on(timezone.localdate())
+        return self.age_on(self.today())

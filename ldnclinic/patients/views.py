@@ -94,7 +94,9 @@ def patient_detail(request, pk):
 def patient_history(request, pk):
     patient = get_patient_for_user(request, pk, event=Event.PATIENT_HISTORY_VIEWED)
     context = _chart_context(request, patient, "history")
-    versions = list(patient.history.select_related("history_user").order_by("-history_date"))
+    versions = list(
+        patient.history.select_related("history_user").order_by("-history_date", "-history_id")
+    )
     context["versions"] = [
         {"record": v, "changes": v.diff_against(versions[i + 1]).changes}
         if i + 1 < len(versions)
@@ -106,7 +108,9 @@ def patient_history(request, pk):
 
 @login_required_404
 def patient_edit(request, pk):
-    patient = get_patient_for_update(request, pk, roles=WRITE_ROLES)
+    # The form shows the whole record, so opening it is a read.
+    shown = Event.PATIENT_VIEWED if request.method == "GET" else None
+    patient = get_patient_for_update(request, pk, roles=WRITE_ROLES, event=shown)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
@@ -134,7 +138,7 @@ def patient_deactivate(request, pk):
         else:
             messages.success(request, "The record is now inactive. Nothing was deleted.")
     else:
-        messages.error(request, "Say why the record is being deactivated.")
+        messages.error(request, " ".join(form.errors["reason"]))
     return redirect("patient_detail", pk=patient.pk)
 
 

@@ -89,8 +89,10 @@ def main():
     web = Client()
     web.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    anonymous = Client()
     runs = [
-        measure("GET /healthz (baseline)", lambda: web.get("/healthz"), args.requests),
+        measure("GET /healthz (baseline)", lambda: anonymous.get("/healthz"), args.requests),
+        measure("GET /healthz signed in", lambda: web.get("/healthz"), args.requests),
         measure("GET /patients/?q=chen", lambda: web.get("/patients/?q=chen"), args.requests),
         measure(
             "GET /patients/ (htmx partial)",

@@ -133,7 +133,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ldnclinic.accounts.views.lockout_response"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_USERNAME_FORM_FIELD = "email"
+# Reverse proxies in front of the app; sign-in throttling and the audit trail both take
+# the client's address from accounts.client_ip, which trusts exactly this many hops.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "ldnclinic.accounts.client_ip.client_ip"
 
 # Sessions: idle expiry is enforced per role by IdleTimeoutMiddleware.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

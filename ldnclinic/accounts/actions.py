@@ -1,9 +1,13 @@
 """State changes for users, clinics, staff and API tokens."""
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,6 +40,9 @@ LOCATION_FIELDS = (
     "phone",
     "is_active",
 )
+
+
+DUPLICATE_LOCATION = "This clinic already has a location with that name."
 
 
 def _changes(before: dict, after: dict):
@@ -89,10 +96,22 @@ def do_save_location(actor: Actor, clinic: Clinic, location: Location | None, **
         if name not in LOCATION_FIELDS:
             raise ValidationError({name: ["Unknown field."]})
         setattr(location, name, value)
+    # Django reports the (clinic, name) constraint as an error on the whole form; this
+    # names the field, and "main" next to "Main" is a duplicate too.
+    if (
+        Location.objects.filter(clinic=clinic, name__iexact=location.name)
+        .exclude(pk=location.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": [DUPLICATE_LOCATION]})
     location.full_clean()
     old, new = _changes(before, model_to_dict(location, fields=LOCATION_FIELDS))
     if new:
-        location.save()
+        try:
+            with transaction.atomic():
+                location.save()
+        except IntegrityError:  # the same name saved by someone else a moment ago
+            raise ValidationError({"name": [DUPLICATE_LOCATION]}) from None
         event = Event.LOCATION_CREATED if creating else Event.LOCATION_UPDATED
         record(event, actor, clinic=clinic, subject=location, before=old, after=new)
     return location
@@ -115,10 +134,29 @@ def do_add_staff(
     membership = Membership(user=user, clinic=clinic, role=role, title=title.strip())
     membership.full_clean()
     membership.save()
-    record(Event.STAFF_ADDED, actor, clinic=clinic, subject=membership, email=email, role=role)
+    reactivated = _reactivate_user(user)
+    record(
+        Event.STAFF_ADDED,
+        actor,
+        clinic=clinic,
+        subject=membership,
+        email=email,
+        role=role,
+        **({"user_reactivated": True} if reactivated else {}),
+    )
     if invited:
         transaction.on_commit(lambda: send_account_invite(user, clinic, site_url))
     return membership
+
+
+def _reactivate_user(user) -> bool:
+    """A login switched off when it lost its last clinic comes back with a new one.
+    Its API tokens stay revoked."""
+    if user.is_active:
+        return False
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return True
 
 
 def _ensure_an_admin_remains(membership, new_role, new_active):
@@ -133,6 +171,8 @@ def _ensure_an_admin_remains(membership, new_role, new_active):
 
 @transaction.atomic
 def do_change_staff(actor: Actor, membership: Membership, *, role, title, is_active):
+    # Two admins demoting each other at once must not both pass the check below.
+    Clinic.objects.select_for_update().filter(pk=membership.clinic_id).first()
     _ensure_an_admin_remains(membership, role, is_active)
     before = model_to_dict(membership, fields=("role", "title", "is_active"))
     membership.role, membership.title, membership.is_active = role, title.strip(), is_active
@@ -141,11 +181,21 @@ def do_change_staff(actor: Actor, membership: Membership, *, role, title, is_act
     if not new:
         return membership
     membership.save()
+    extra = {}
     if "is_active" in new:
         event = Event.STAFF_REACTIVATED if is_active else Event.STAFF_DEACTIVATED
+        if is_active and _reactivate_user(membership.user):
+            extra["user_reactivated"] = True
+        if not is_active:
+            # Tokens made for this clinic would only answer 404s from now on.
+            extra["tokens_revoked"] = ApiToken.objects.filter(
+                user=membership.user, clinic=membership.clinic, revoked_at__isnull=True
+            ).update(revoked_at=timezone.now())
     else:
         event = Event.STAFF_CHANGED
-    record(event, actor, clinic=membership.clinic, subject=membership, before=old, after=new)
+    record(
+        event, actor, clinic=membership.clinic, subject=membership, before=old, after=new, **extra
+    )
     if not is_active:
         _deactivate_user_if_orphaned(actor, membership.user, membership.clinic)
     return membership
@@ -161,12 +211,30 @@ def _deactivate_user_if_orphaned(actor, user, clinic):
     do_deactivate_user(actor, user, clinic=clinic)
 
 
+def _end_sessions(user):
+    """Delete the user's stored sessions. Django already refuses an inactive user's
+    session, but a session left in place would come back to life if the user were
+    reactivated. Sessions are not indexed by user; deactivation is rare enough to scan."""
+    engine = import_module(settings.SESSION_ENGINE)
+    if not hasattr(engine.SessionStore, "get_model_class"):
+        return
+    sessions = engine.SessionStore.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    user_id = str(user.pk)
+    stale = [
+        session.pk
+        for session in sessions.iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == user_id
+    ]
+    sessions.filter(pk__in=stale).delete()
+
+
 @transaction.atomic
 def do_deactivate_user(actor: Actor, user: User, clinic=None):
     if not user.is_active:
         return user
     user.is_active = False
     user.save(update_fields=["is_active"])
+    _end_sessions(user)
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record(Event.USER_DEACTIVATED, actor, clinic=clinic, subject=user, email=user.email)
     return user

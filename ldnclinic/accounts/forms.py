@@ -1,10 +1,12 @@
+import unicodedata
 import zoneinfo
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
 from ldnclinic.accounts.actions import CLINIC_FIELDS, LOCATION_FIELDS
-from ldnclinic.accounts.models import Clinic, Location, Role
+from ldnclinic.accounts.models import Clinic, Location, Role, User
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
@@ -12,6 +14,22 @@ TIME_ZONES = sorted(zoneinfo.available_timezones())
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autofocus": True}))
     password = forms.CharField(strip=False, widget=forms.PasswordInput)
+
+
+def _same_email(a, b):
+    return (
+        unicodedata.normalize("NFKC", a).casefold() == unicodedata.normalize("NFKC", b).casefold()
+    )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, except that people who never chose a password get a link too:
+    staff and patients invited by a clinic start without one, and their invitation tells
+    them to use "Forgot your password?" once its link has expired."""
+
+    def get_users(self, email):
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (user for user in users if _same_email(email, user.email))
 
 
 class TokenForm(forms.Form):
@@ -72,6 +90,11 @@ class ChangeStaffForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     title = forms.CharField(max_length=100, required=False)
     is_active = forms.BooleanField(required=False, label="Active")
+
+
+class SwitchClinicForm(forms.Form):
+    # Bounded so that nonsense is a refused switch, never a database error.
+    clinic = forms.IntegerField(min_value=1, max_value=2**63 - 1)
 
 
 class ApiTokenForm(forms.Form):

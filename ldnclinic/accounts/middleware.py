@@ -1,8 +1,9 @@
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -10,8 +11,24 @@ from ldnclinic.accounts.access import current_membership, staff_memberships
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
 
-# Paths a half-logged-in user (password accepted, second factor pending) may reach.
-_TWO_FACTOR_OPEN = ("/login", "/logout", "/account/2fa/", "/static/", "/healthz", "/api/")
+# Paths a half-logged-in user (password accepted, second factor pending) may reach. Not
+# the rest of /account/2fa/: turning two-factor off there needs only the password.
+# The API answers for itself: its session auth refuses an unverified session.
+_TWO_FACTOR_OPEN = (
+    "/login/",
+    "/logout/",
+    "/account/2fa/setup/",
+    "/static/",
+    "/healthz",
+    "/api/",
+)
+
+
+def two_factor_verify_url(next_url):
+    """The code page, then on to `next_url` (query string and all)."""
+    query = QueryDict(mutable=True)
+    query["next"] = next_url
+    return f"{reverse('two_factor_verify')}?{query.urlencode(safe='/')}"
 
 
 def idle_limit_seconds(user):
@@ -24,9 +41,17 @@ def idle_limit_seconds(user):
 
 
 class IdleTimeoutMiddleware:
-    """Ends a session after a period without requests (per clinic for staff)."""
+    """Ends a session after a period without requests (per clinic for staff).
+
+    Runs before MessageMiddleware, so it cannot add a message: it leaves a flag in the
+    new anonymous session and the login page turns that into the notice."""
 
     SESSION_KEY = "last_seen"
+    NOTICE_KEY = "signed_out_idle"
+    # Writing the session on every request costs a query; once a minute is enough. The
+    # last activity is then up to this much later than `last_seen`, so the limit is
+    # measured with that slack: a session never ends before its idle minutes are up.
+    REFRESH_SECONDS = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,15 +61,15 @@ class IdleTimeoutMiddleware:
         if user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(self.SESSION_KEY)
-            if last_seen is not None and now - last_seen > idle_limit_seconds(user):
+            limit = idle_limit_seconds(user) + self.REFRESH_SECONDS
+            if last_seen is not None and now - last_seen >= limit:
                 record(Event.SESSION_EXPIRED, Actor.from_request(request))
                 logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
+                request.session[self.NOTICE_KEY] = True
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{reverse('login')}?next={request.path}")
-            # Writing the session on every request costs a query; once a minute is enough.
-            if last_seen is None or now - last_seen >= 60:
+                return redirect_to_login(request.get_full_path())
+            if last_seen is None or now - last_seen >= self.REFRESH_SECONDS:
                 request.session[self.SESSION_KEY] = now
         return self.get_response(request)
 
@@ -70,7 +95,7 @@ class TwoFactorRequiredMiddleware:
             from django_otp import user_has_device
 
             if user_has_device(request.user, confirmed=True):
-                return redirect(f"{reverse('two_factor_verify')}?next={request.path}")
+                return redirect(two_factor_verify_url(request.get_full_path()))
             return redirect("two_factor_setup")
         current_membership(request)
         return self.get_response(request)

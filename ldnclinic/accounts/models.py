@@ -4,9 +4,13 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+IDLE_MINUTES_MIN, IDLE_MINUTES_MAX = 5, 720
+IDLE_MINUTES_MESSAGE = "The idle timeout must be between 5 and 720 minutes."
 
 
 def validate_time_zone(value):
@@ -77,7 +81,13 @@ class Clinic(models.Model):
     staff_idle_minutes = models.PositiveSmallIntegerField(
         "staff idle timeout (minutes)",
         default=30,
-        help_text="Staff sessions end after this many minutes without activity.",
+        # The same range as the check constraint below, so that a bad value is an error
+        # on this field rather than one about the whole clinic.
+        validators=[
+            MinValueValidator(IDLE_MINUTES_MIN, IDLE_MINUTES_MESSAGE),
+            MaxValueValidator(IDLE_MINUTES_MAX, IDLE_MINUTES_MESSAGE),
+        ],
+        help_text="Staff sessions end after this many minutes without activity (5 to 720).",
     )
     mrn_prefix = models.CharField("medical record number prefix", max_length=8, default="MRN")
     next_mrn = models.PositiveIntegerField(default=1, editable=False)
@@ -89,9 +99,12 @@ class Clinic(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(staff_idle_minutes__gte=5, staff_idle_minutes__lte=720),
+                condition=models.Q(
+                    staff_idle_minutes__gte=IDLE_MINUTES_MIN,
+                    staff_idle_minutes__lte=IDLE_MINUTES_MAX,
+                ),
                 name="clinic_idle_minutes_in_range",
-                violation_error_message="The idle timeout must be between 5 and 720 minutes.",
+                violation_error_message=IDLE_MINUTES_MESSAGE,
             )
         ]
 

@@ -4,6 +4,8 @@ import io
 
 import qrcode
 import qrcode.image.svg
+from axes.helpers import get_client_username
+from axes.utils import reset as reset_sign_in_failures
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
@@ -24,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ldnclinic.accounts import actions
 from ldnclinic.accounts.access import (
+    current_membership,
     forget_membership,
     is_patient_user,
     login_required_404,
@@ -31,6 +34,7 @@ from ldnclinic.accounts.access import (
     staff_memberships,
     staff_required,
 )
+from ldnclinic.accounts.client_ip import client_ip
 from ldnclinic.accounts.forms import (
     AddStaffForm,
     ApiTokenForm,
@@ -39,9 +43,12 @@ from ldnclinic.accounts.forms import (
     LocationForm,
     LoginForm,
     PasswordConfirmForm,
+    PasswordResetForm,
     ProfileForm,
+    SwitchClinicForm,
     TokenForm,
 )
+from ldnclinic.accounts.middleware import IdleTimeoutMiddleware, two_factor_verify_url
 from ldnclinic.accounts.models import ApiToken, Location, Membership, Role
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
@@ -68,7 +75,7 @@ def lockout_response(request, original_response=None, credentials=None):
     """django-axes calls this when a lock applies. The same words whether or not the
     email exists, so a lock does not reveal accounts."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    email = (credentials or {}).get("username", "")
+    email = get_client_username(request, credentials) or ""
     record(Event.LOGIN_LOCKED_OUT, Actor.from_request(request), email=email[:254])
     form = LoginForm(initial={"email": email})
     context = {"form": form, "error": LOCKED_OUT.format(minutes=minutes), "next": ""}
@@ -79,11 +86,17 @@ def lockout_response(request, original_response=None, credentials=None):
 def login_view(request):
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request))
+    if request.session.pop(IdleTimeoutMiddleware.NOTICE_KEY, False):
+        messages.info(request, "You were signed out after a period of inactivity.")
     form = LoginForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+        # Keyed `email`, the user model's USERNAME_FIELD: django-axes reads the email from
+        # that key both when it checks a lock and when it counts a failure. Passed as
+        # `username`, failures were counted per address only and a lock never stopped
+        # the right password.
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if user is None:
             record(Event.LOGIN_FAILED, Actor.from_request(request), email=email[:254])
             error = BAD_LOGIN
@@ -91,10 +104,11 @@ def login_view(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             record(Event.LOGIN_SUCCEEDED, Actor.from_request(request))
             if user_has_device(user, confirmed=True):
-                verify = reverse("two_factor_verify")
-                return redirect(f"{verify}?next={_safe_next(request)}")
+                return redirect(two_factor_verify_url(_safe_next(request)))
             return redirect(_safe_next(request))
-    context = {"form": form, "error": error, "next": request.GET.get("next", "")}
+    # A mistyped password must not lose the page the user was going to.
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    context = {"form": form, "error": error, "next": next_url}
     return render(request, "accounts/login.html", context, status=400 if error else 200)
 
 
@@ -125,8 +139,11 @@ def portal(request):
 @require_POST
 @login_required_404
 def switch_clinic(request):
-    membership = staff_memberships(request.user).filter(clinic_id=request.POST.get("clinic"))
-    membership = membership.first()
+    form = SwitchClinicForm(request.POST)
+    membership = None
+    if form.is_valid():
+        chosen = form.cleaned_data["clinic"]
+        membership = staff_memberships(request.user).filter(clinic_id=chosen).first()
     if membership is None:
         messages.error(request, "You are not on that clinic's staff.")
     else:
@@ -206,6 +223,9 @@ def two_factor_setup(request):
 @require_POST
 @login_required_404
 def two_factor_disable(request):
+    if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
+        # The password alone must never remove the second factor.
+        return redirect("two_factor_verify")
     form = PasswordConfirmForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, "Two-factor login was not turned off: the password is wrong.")
@@ -247,7 +267,8 @@ def api_token_create(request):
         messages.error(request, "The token was not created: give it a name (and a valid expiry).")
         return redirect("account")
     days = form.cleaned_data["expires_in_days"]
-    membership = staff_memberships(request.user).first()
+    # The clinic the user is working in now, the one they switched to if they did.
+    membership = current_membership(request)
     token, raw = actions.do_create_api_token(
         Actor.from_request(request),
         request.user,
@@ -283,6 +304,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     html_email_template_name = "accounts/email/password_reset.html"
@@ -302,7 +324,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record(Event.PASSWORD_RESET_COMPLETED, Actor(user=form.user, ip=None, via="web"))
+        actor = Actor(user=form.user, ip=client_ip(self.request), via="web")
+        record(Event.PASSWORD_RESET_COMPLETED, actor)
+        # The lock page tells a locked-out user to reset their password; proving control
+        # of the mailbox lifts the lock on that email.
+        reset_sign_in_failures(username=form.user.email)
         return response
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from ldnclinic.accounts.client_ip import client_ip
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.models import AuditEvent
 
@@ -25,12 +26,6 @@ class Actor:
     @classmethod
     def system(cls, via="cli"):
         return cls(user=None, ip=None, via=via)
-
-
-def client_ip(request):
-    # Behind a proxy, django-axes' ipware (configured with PROXY_COUNT) knows the client.
-    ip = getattr(request, "axes_ip_address", None)
-    return ip or request.META.get("REMOTE_ADDR") or None
 
 
 def record(

@@ -3,7 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
 from ldnclinic.audit.codes import Event
-from ldnclinic.audit.log import Actor, client_ip, record
+from ldnclinic.audit.log import Actor, record
 from ldnclinic.audit.models import AuditEvent
 
 
@@ -63,9 +63,11 @@ def test_an_anonymous_request_has_no_user(db):
     assert Actor.from_request(request).user is None
 
 
-def test_the_address_comes_from_axes_behind_a_proxy(db):
-    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1")
-    request.axes_ip_address = "203.0.113.50"
-    assert client_ip(request) == "203.0.113.50"
-    del request.axes_ip_address
-    assert client_ip(request) == "10.0.0.1"
+def test_the_address_is_the_client_behind_a_proxy(db, settings):
+    settings.PROXY_COUNT = 1
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.50"
+    )
+    assert Actor.from_request(request).ip == "203.0.113.50"
+    settings.PROXY_COUNT = 0
+    assert Actor.from_request(request).ip == "10.0.0.1"

@@ -13,6 +13,7 @@ WRITE_ROLES = (Role.ADMIN, Role.CLINICIAN, Role.FRONT_DESK)
 CLINICAL_ROLES = (Role.ADMIN, Role.CLINICIAN)
 
 _CACHE = "_ldn_membership"
+_ALL = "_ldn_memberships"
 
 
 def staff_memberships(user):
@@ -21,27 +22,42 @@ def staff_memberships(user):
     return user.memberships.filter(is_active=True).select_related("clinic")
 
 
+def request_memberships(request) -> list[Membership]:
+    """The request user's active staff memberships, loaded once per request (the
+    middleware, the gate and the navigation all ask). Keyed by user, because API token
+    authentication swaps the user after the middleware has run."""
+    user = getattr(request, "user", None)
+    key = getattr(user, "pk", None)
+    cached = getattr(request, _ALL, None)
+    if cached is None or cached[0] != key:
+        memberships = list(staff_memberships(user).order_by("clinic__name", "id"))
+        cached = (key, memberships)
+        setattr(request, _ALL, cached)
+    return cached[1]
+
+
 def current_membership(request) -> Membership | None:
     """The staff membership this request acts under: the API token's clinic, else the
     clinic chosen in the session, else the user's first clinic."""
     if hasattr(request, _CACHE):
         return getattr(request, _CACHE)
-    memberships = staff_memberships(getattr(request, "user", None))
+    memberships = request_memberships(request)
     token = getattr(request, "api_token", None)
     if token is not None and token.clinic_id is not None:
-        memberships = memberships.filter(clinic_id=token.clinic_id)
+        memberships = [m for m in memberships if m.clinic_id == token.clinic_id]
     chosen = None
     session = getattr(request, "session", None)
     if token is None and session is not None and session.get("clinic_id"):
-        chosen = memberships.filter(clinic_id=session["clinic_id"]).first()
-    membership = chosen or memberships.order_by("clinic__name", "id").first()
+        chosen = next((m for m in memberships if m.clinic_id == session["clinic_id"]), None)
+    membership = chosen or (memberships[0] if memberships else None)
     setattr(request, _CACHE, membership)
     return membership
 
 
 def forget_membership(request):
-    if hasattr(request, _CACHE):
-        delattr(request, _CACHE)
+    for name in (_CACHE, _ALL):
+        if hasattr(request, name):
+            delattr(request, name)
 
 
 def require_staff(request, roles=None) -> Membership:

@@ -1,4 +1,4 @@
-from ldnclinic.accounts.access import current_membership, staff_memberships
+from ldnclinic.accounts.access import current_membership, request_memberships
 
 
 def navigation(request):
@@ -10,7 +10,7 @@ def navigation(request):
         "membership": membership,
         "current_clinic": membership.clinic if membership else None,
         "other_memberships": [
-            m for m in staff_memberships(user) if membership is None or m.pk != membership.pk
+            m for m in request_memberships(request) if membership is None or m.pk != membership.pk
         ],
         "is_patient_user": user.patient_records.filter(is_active=True).exists(),
     }

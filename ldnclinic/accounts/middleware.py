@@ -6,8 +6,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import user_has_device
 
-from ldnclinic.accounts.access import current_membership, staff_memberships
+from ldnclinic.accounts.access import current_membership, request_memberships
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
 
@@ -31,11 +32,11 @@ def two_factor_verify_url(next_url):
     return f"{reverse('two_factor_verify')}?{query.urlencode(safe='/')}"
 
 
-def idle_limit_seconds(user):
-    minutes = [m.clinic.staff_idle_minutes for m in staff_memberships(user)]
+def idle_limit_seconds(request):
+    minutes = [m.clinic.staff_idle_minutes for m in request_memberships(request)]
     if minutes:
         return 60 * min(minutes)
-    if user.memberships.exists():
+    if request.user.memberships.exists():
         return 60 * settings.STAFF_IDLE_MINUTES
     return 60 * settings.PATIENT_IDLE_MINUTES
 
@@ -61,7 +62,7 @@ class IdleTimeoutMiddleware:
         if user.is_authenticated:
             now = int(time.time())
             last_seen = request.session.get(self.SESSION_KEY)
-            limit = idle_limit_seconds(user) + self.REFRESH_SECONDS
+            limit = idle_limit_seconds(request) + self.REFRESH_SECONDS
             if last_seen is not None and now - last_seen >= limit:
                 record(Event.SESSION_EXPIRED, Actor.from_request(request))
                 logout(request)
@@ -79,11 +80,9 @@ def needs_second_factor(request):
     user = request.user
     if not user.is_authenticated or user.is_verified():
         return False
-    from django_otp import user_has_device
-
-    if user_has_device(user, confirmed=True):
+    if any(m.clinic.require_staff_2fa for m in request_memberships(request)):
         return True
-    return any(m.clinic.require_staff_2fa for m in staff_memberships(user))
+    return user_has_device(user, confirmed=True)
 
 
 class TwoFactorRequiredMiddleware:
@@ -92,8 +91,6 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         if needs_second_factor(request) and not request.path.startswith(_TWO_FACTOR_OPEN):
-            from django_otp import user_has_device
-
             if user_has_device(request.user, confirmed=True):
                 return redirect(two_factor_verify_url(request.get_full_path()))
             return redirect("two_factor_setup")

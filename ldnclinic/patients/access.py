@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from ldnclinic.accounts.access import current_membership, require_write, staff_memberships
+from ldnclinic.accounts.access import current_membership, request_memberships, require_write
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
 from ldnclinic.patients.models import Patient
@@ -19,7 +19,7 @@ def patients_for_request(request):
 
 
 def staff_role_for(request, patient):
-    for membership in staff_memberships(request.user):
+    for membership in request_memberships(request):
         if membership.clinic_id == patient.clinic_id:
             return membership.role
     return None

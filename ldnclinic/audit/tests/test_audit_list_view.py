@@ -16,7 +16,7 @@ JANUARY = {"date_from": "2024-01-01", "date_to": "2024-01-31"}
 LATE_ON_THE_15TH = datetime.datetime(2024, 1, 16, 4, 30, tzinfo=UTC)
 EARLY_ON_THE_16TH = datetime.datetime(2024, 1, 16, 5, 30, tzinfo=UTC)
 LATE_ON_THE_14TH = datetime.datetime(2024, 1, 15, 4, 30, tzinfo=UTC)
-AUDIT_QUERIES = 12
+AUDIT_QUERIES = 9
 
 
 def shown(response):

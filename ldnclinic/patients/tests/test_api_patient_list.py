@@ -10,7 +10,7 @@ from ldnclinic.conftest import make_patient
 from ldnclinic.patients.actions import do_deactivate_patient
 
 URL = "/api/v1/patients"
-API_LIST_QUERIES = 13
+API_LIST_QUERIES = 10
 
 
 def names(response):

@@ -12,7 +12,7 @@ from ldnclinic.patients.actions import do_update_patient
 
 # 15:00 UTC is 10:00 in New York in January.
 NOW = datetime.datetime(2026, 1, 20, 15, 0, tzinfo=datetime.UTC)
-HISTORY_QUERIES = 13
+HISTORY_QUERIES = 9
 
 
 def url(patient):

@@ -14,7 +14,7 @@ URL = reverse("patient_list")
 
 # Session, user, membership, 2FA devices, count, page, audit insert, navigation...
 # the number does not depend on how many patients the page shows.
-LIST_QUERIES = 12
+LIST_QUERIES = 9
 
 
 def shown(response):

@@ -73,6 +73,35 @@ def send_account_invite(user, clinic, site_url, *, as_patient=False):
 
 
 @transaction.atomic
+def do_create_clinic(
+    actor: Actor, *, name, slug, time_zone, admin_email, admin_name, site_url, **values
+) -> Membership:
+    """A new tenant with its first clinic admin, who is emailed a set-password link."""
+    clinic = Clinic(name=name.strip(), slug=slug.strip(), time_zone=time_zone)
+    for field, value in values.items():
+        if field not in CLINIC_FIELDS:
+            raise ValidationError({field: ["Unknown field."]})
+        setattr(clinic, field, value)
+    clinic.full_clean()
+    clinic.save()
+    record(
+        Event.CLINIC_CREATED,
+        actor,
+        clinic=clinic,
+        subject=clinic,
+        after=model_to_dict(clinic, fields=CLINIC_FIELDS),
+    )
+    return do_add_staff(
+        actor,
+        clinic,
+        email=admin_email,
+        full_name=admin_name,
+        role=Role.ADMIN,
+        site_url=site_url,
+    )
+
+
+@transaction.atomic
 def do_update_clinic(actor: Actor, clinic: Clinic, **values) -> Clinic:
     before = model_to_dict(clinic, fields=CLINIC_FIELDS)
     for name, value in values.items():
@@ -134,7 +163,7 @@ def do_add_staff(
     membership = Membership(user=user, clinic=clinic, role=role, title=title.strip())
     membership.full_clean()
     membership.save()
-    reactivated = _reactivate_user(user)
+    reactivated = reactivate_user(user)
     record(
         Event.STAFF_ADDED,
         actor,
@@ -149,7 +178,7 @@ def do_add_staff(
     return membership
 
 
-def _reactivate_user(user) -> bool:
+def reactivate_user(user) -> bool:
     """A login switched off when it lost its last clinic comes back with a new one.
     Its API tokens stay revoked."""
     if user.is_active:
@@ -184,7 +213,7 @@ def do_change_staff(actor: Actor, membership: Membership, *, role, title, is_act
     extra = {}
     if "is_active" in new:
         event = Event.STAFF_REACTIVATED if is_active else Event.STAFF_DEACTIVATED
-        if is_active and _reactivate_user(membership.user):
+        if is_active and reactivate_user(membership.user):
             extra["user_reactivated"] = True
         if not is_active:
             # Tokens made for this clinic would only answer 404s from now on.
@@ -197,11 +226,11 @@ def do_change_staff(actor: Actor, membership: Membership, *, role, title, is_act
         event, actor, clinic=membership.clinic, subject=membership, before=old, after=new, **extra
     )
     if not is_active:
-        _deactivate_user_if_orphaned(actor, membership.user, membership.clinic)
+        deactivate_user_if_orphaned(actor, membership.user, membership.clinic)
     return membership
 
 
-def _deactivate_user_if_orphaned(actor, user, clinic):
+def deactivate_user_if_orphaned(actor, user, clinic):
     """A login with no clinic and no patient record left is switched off, which ends
     all of its sessions (Django refuses inactive users on every request)."""
     if user.memberships.filter(is_active=True).exists():

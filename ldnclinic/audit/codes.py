@@ -12,8 +12,10 @@ class Event(models.IntegerChoices):
     PATIENT_REACTIVATED = 104, "Patient reactivated"
     PATIENT_LIST_VIEWED = 105, "Patient list viewed"
     PATIENT_HISTORY_VIEWED = 106, "Patient record history viewed"
+    PATIENT_PORTAL_INVITED = 107, "Patient invited to the portal"
 
     CLINIC_UPDATED = 800, "Clinic settings changed"
+    CLINIC_CREATED = 803, "Clinic created"
     LOCATION_CREATED = 801, "Location added"
     LOCATION_UPDATED = 802, "Location changed"
     STAFF_ADDED = 810, "Staff member added"

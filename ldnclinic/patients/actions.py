@@ -4,7 +4,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
-from ldnclinic.accounts.models import Clinic
+from ldnclinic.accounts.actions import (
+    deactivate_user_if_orphaned,
+    reactivate_user,
+    send_account_invite,
+)
+from ldnclinic.accounts.models import Clinic, User
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
 from ldnclinic.patients.models import MRN_TAKEN, Patient
@@ -142,6 +147,9 @@ def do_deactivate_patient(actor: Actor, patient: Patient, reason: str) -> Patien
     patient._history_user = actor.user
     patient.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
     record(Event.PATIENT_DEACTIVATED, actor, patient=patient, subject=patient, reason=reason)
+    if patient.user_id is not None:
+        # A portal login with nothing else left to see is switched off with the record.
+        deactivate_user_if_orphaned(actor, patient.user, patient.clinic)
     return patient
 
 
@@ -153,5 +161,51 @@ def do_reactivate_patient(actor: Actor, patient: Patient) -> Patient:
     patient.deactivated_reason = ""
     patient._history_user = actor.user
     patient.save(update_fields=["is_active", "deactivated_reason", "updated_at"])
-    record(Event.PATIENT_REACTIVATED, actor, patient=patient, subject=patient)
+    reactivated_login = patient.user_id is not None and reactivate_user(patient.user)
+    record(
+        Event.PATIENT_REACTIVATED,
+        actor,
+        patient=patient,
+        subject=patient,
+        **({"user_reactivated": True} if reactivated_login else {}),
+    )
+    return patient
+
+
+@transaction.atomic
+def do_invite_patient_to_portal(actor: Actor, patient: Patient, *, site_url) -> Patient:
+    """Give the patient a portal login: link the account with their email, or create one
+    and email a link to choose a password."""
+    if not patient.is_active:
+        raise ValidationError("Reactivate the record before inviting the patient.")
+    if not patient.email:
+        raise ValidationError({"email": ["Add the patient's email address first."]})
+    if patient.user_id is not None:
+        raise ValidationError("This patient already has a portal login.")
+    user = User.objects.filter(email__iexact=patient.email).first()
+    if user is not None and user.patient_records.filter(clinic=patient.clinic).exists():
+        raise ValidationError(
+            {"email": ["That email already has the portal login of another patient here."]}
+        )
+    created = user is None
+    if created:
+        user = User(email=patient.email.lower(), full_name=patient.full_name)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    patient.user = user
+    patient._history_user = actor.user
+    patient.save(update_fields=["user", "updated_at"])
+    record(
+        Event.PATIENT_PORTAL_INVITED,
+        actor,
+        patient=patient,
+        subject=patient,
+        email=user.email,
+        new_login=created,
+    )
+    if created or not user.has_usable_password():
+        transaction.on_commit(
+            lambda: send_account_invite(user, patient.clinic, site_url, as_patient=True)
+        )
     return patient

@@ -144,6 +144,23 @@ def patient_deactivate(request, pk):
 
 @require_POST
 @login_required_404
+def patient_invite(request, pk):
+    patient = get_patient_for_update(request, pk, roles=WRITE_ROLES)
+    try:
+        actions.do_invite_patient_to_portal(
+            Actor.from_request(request),
+            patient,
+            site_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{patient.full_name} can now sign in to the portal.")
+    return redirect("patient_detail", pk=patient.pk)
+
+
+@require_POST
+@login_required_404
 def patient_reactivate(request, pk):
     patient = get_patient_for_update(request, pk, roles=CLINICAL_ROLES)
     try:

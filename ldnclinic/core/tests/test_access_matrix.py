@@ -49,6 +49,7 @@ WEB = {
     "patient_edit": ("get", {"pk": "patient"}, None, CHART_WRITE),
     "patient_deactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
     "patient_reactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
+    "patient_invite": ("post", {"pk": "patient"}, {}, (302, 302, 302, 403, 404, 404, 302)),
     "clinic_settings": ("get", {}, None, ADMIN_PAGE),
     "location_create": ("get", {}, None, ADMIN_PAGE),
     "location_edit": ("get", {"pk": "location"}, None, ADMIN_OBJECT),

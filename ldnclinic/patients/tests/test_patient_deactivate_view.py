@@ -1,10 +1,11 @@
 import pytest
 from django.urls import reverse
 
+from ldnclinic.accounts.models import Membership, Role
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor
 from ldnclinic.audit.models import AuditEvent
-from ldnclinic.patients.actions import do_deactivate_patient
+from ldnclinic.patients.actions import do_deactivate_patient, do_reactivate_patient
 from ldnclinic.patients.models import Patient
 
 
@@ -76,10 +77,32 @@ def test_deactivating_twice_says_so(client_for, patient_a):
 
 
 def test_staff_still_see_an_inactive_chart_but_the_patient_does_not(client_for, patient_a):
+    patient = client_for("patient")
     do_deactivate_patient(Actor.system(), patient_a, "Moved away")
     chart = reverse("patient_detail", args=[patient_a.pk])
     assert client_for("frontdesk").get(chart).status_code == 200
-    assert client_for("patient").get(chart).status_code == 404
+    # Their only record is inactive, so their login is switched off and the session ends.
+    response = patient.get(chart)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    patient_a.user.refresh_from_db()
+    assert not patient_a.user.is_active
+
+
+def test_a_patient_who_is_also_staff_keeps_their_login(client_for, patient_a, clinic):
+    Membership.objects.create(user=patient_a.user, clinic=clinic, role=Role.FRONT_DESK)
+    do_deactivate_patient(Actor.system(), patient_a, "Moved away")
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.is_active
+
+
+def test_reactivating_the_record_switches_the_login_back_on(client_for, patient_a):
+    do_deactivate_patient(Actor.system(), patient_a, "Moved away")
+    do_reactivate_patient(Actor.system(), patient_a)
+    patient_a.user.refresh_from_db()
+    assert patient_a.user.is_active
+    chart = reverse("patient_detail", args=[patient_a.pk])
+    assert client_for("patient").get(chart).status_code == 200
 
 
 @pytest.mark.parametrize("persona, status", [("frontdesk", 403), ("patient", 403)])

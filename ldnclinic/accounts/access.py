@@ -39,8 +39,10 @@ def request_memberships(request) -> list[Membership]:
 def current_membership(request) -> Membership | None:
     """The staff membership this request acts under: the API token's clinic, else the
     clinic chosen in the session, else the user's first clinic."""
-    if hasattr(request, _CACHE):
-        return getattr(request, _CACHE)
+    key = getattr(getattr(request, "user", None), "pk", None)
+    cached = getattr(request, _CACHE, None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     memberships = request_memberships(request)
     token = getattr(request, "api_token", None)
     if token is not None and token.clinic_id is not None:
@@ -50,7 +52,7 @@ def current_membership(request) -> Membership | None:
     if token is None and session is not None and session.get("clinic_id"):
         chosen = next((m for m in memberships if m.clinic_id == session["clinic_id"]), None)
     membership = chosen or (memberships[0] if memberships else None)
-    setattr(request, _CACHE, membership)
+    setattr(request, _CACHE, (key, membership))
     return membership
 
 

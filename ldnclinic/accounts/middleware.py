@@ -10,7 +10,7 @@ from django_otp import user_has_device
 
 from ldnclinic.accounts.access import current_membership, request_memberships
 from ldnclinic.audit.codes import Event
-from ldnclinic.audit.log import Actor, record
+from ldnclinic.audit.log import record_security_event
 
 # Paths a half-logged-in user (password accepted, second factor pending) may reach. Not
 # the rest of /account/2fa/: turning two-factor off there needs only the password.
@@ -64,7 +64,7 @@ class IdleTimeoutMiddleware:
             last_seen = request.session.get(self.SESSION_KEY)
             limit = idle_limit_seconds(request) + self.REFRESH_SECONDS
             if last_seen is not None and now - last_seen >= limit:
-                record(Event.SESSION_EXPIRED, Actor.from_request(request))
+                record_security_event(request, Event.SESSION_EXPIRED)
                 logout(request)
                 request.session[self.NOTICE_KEY] = True
                 if request.path.startswith("/api/"):

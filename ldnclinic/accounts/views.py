@@ -51,7 +51,7 @@ from ldnclinic.accounts.forms import (
 from ldnclinic.accounts.middleware import IdleTimeoutMiddleware, two_factor_verify_url
 from ldnclinic.accounts.models import ApiToken, Location, Membership, Role
 from ldnclinic.audit.codes import Event
-from ldnclinic.audit.log import Actor, record
+from ldnclinic.audit.log import Actor, record, record_security_event
 from ldnclinic.core.forms import add_action_errors
 
 ADMIN_ONLY = (Role.ADMIN,)
@@ -102,7 +102,7 @@ def login_view(request):
             error = BAD_LOGIN
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            record(Event.LOGIN_SUCCEEDED, Actor.from_request(request))
+            record_security_event(request, Event.LOGIN_SUCCEEDED)
             if user_has_device(user, confirmed=True):
                 return redirect(two_factor_verify_url(_safe_next(request)))
             return redirect(_safe_next(request))
@@ -115,7 +115,7 @@ def login_view(request):
 @require_POST
 def logout_view(request):
     if request.user.is_authenticated:
-        record(Event.LOGOUT, Actor.from_request(request))
+        record_security_event(request, Event.LOGOUT)
     logout(request)
     messages.info(request, "You are signed out.")
     return redirect("login")
@@ -164,11 +164,11 @@ def two_factor_verify(request):
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["otp_token"].strip())
         if device is None:
-            record(Event.TWO_FACTOR_FAILED, Actor.from_request(request))
+            record_security_event(request, Event.TWO_FACTOR_FAILED)
             form.add_error("otp_token", "That code is not valid. Try the current code.")
         else:
             otp_login(request, device)
-            record(Event.TWO_FACTOR_VERIFIED, Actor.from_request(request))
+            record_security_event(request, Event.TWO_FACTOR_VERIFIED)
             return redirect(_safe_next(request))
     status = 400 if form.errors else 200
     return render(
@@ -207,7 +207,7 @@ def two_factor_setup(request):
                 for code in codes:
                     backup.token_set.create(token=code)
                 otp_login(request, device)
-                record(Event.TWO_FACTOR_ENABLED, Actor.from_request(request))
+                record_security_event(request, Event.TWO_FACTOR_ENABLED)
             return render(request, "accounts/two_factor_codes.html", {"codes": codes})
         form.add_error("otp_token", "That code is not valid. Check the time on your phone.")
     secret = base64.b32encode(device.bin_key).decode()
@@ -233,7 +233,7 @@ def two_factor_disable(request):
     with transaction.atomic():
         TOTPDevice.objects.filter(user=request.user).delete()
         StaticDevice.objects.filter(user=request.user).delete()
-        record(Event.TWO_FACTOR_DISABLED, Actor.from_request(request))
+        record_security_event(request, Event.TWO_FACTOR_DISABLED)
     messages.success(request, "Two-factor login is off.")
     return redirect("account")
 
@@ -298,7 +298,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         # The new hash ends every other session of this user; this one is kept.
         update_session_auth_hash(self.request, form.user)
-        record(Event.PASSWORD_CHANGED, Actor.from_request(self.request))
+        record_security_event(self.request, Event.PASSWORD_CHANGED)
         messages.success(self.request, "Password changed. Your other sessions were signed out.")
         return response
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from ldnclinic.accounts.access import current_membership
 from ldnclinic.accounts.client_ip import client_ip
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.models import AuditEvent
@@ -55,3 +56,11 @@ def record(
         via=actor.via,
         payload=payload,
     )
+
+
+def record_security_event(request, event: Event, **payload):
+    """A sign-in, sign-out or 2FA event, filed under the clinic the user works in so
+    that its admins see it in their trail."""
+    membership = current_membership(request)
+    clinic = membership.clinic if membership else None
+    return record(event, Actor.from_request(request), clinic=clinic, **payload)

@@ -55,12 +55,18 @@ def audit_list(request):
         Event.AUDIT_VIEWED,
         Actor.from_request(request),
         clinic=clinic,
-        filters={k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items()},
+        filters=_used_filters(form),
     )
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode(), "clinic": clinic}
     return render(request, "audit/list.html", context)
+
+
+def _used_filters(form):
+    if not form.is_valid():
+        return {}
+    return {k: str(v) for k, v in form.cleaned_data.items() if v not in (None, "")}
 
 
 class _Echo:
@@ -121,7 +127,7 @@ def audit_export(request):
                 Event.AUDIT_EXPORTED,
                 Actor.from_request(request),
                 clinic=clinic,
-                filters={k: str(v) for k, v in filters.cleaned_data.items()},
+                filters=_used_filters(filters),
             )
             events = _filtered_events(clinic, filters)
             response = StreamingHttpResponse(_csv_rows(events, clinic.tz), content_type="text/csv")

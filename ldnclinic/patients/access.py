@@ -36,6 +36,18 @@ def get_patient_for_user(request, pk, *, event=Event.PATIENT_VIEWED):
     return patient
 
 
+def get_patient_for_staff(request, pk, *, event):
+    """A patient of a clinic where the user is staff (staff-only chart sections)."""
+    clinics = [m.clinic_id for m in request_memberships(request)]
+    try:
+        patients = patients_for_request(request).filter(clinic_id__in=clinics)
+        patient = patients.select_related("clinic").get(pk=pk)
+    except (Patient.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found") from None
+    record(event, Actor.from_request(request), patient=patient, subject=patient)
+    return patient
+
+
 def get_patient_for_update(request, pk, roles=None, *, event=None):
     """A patient the user may change: 404 if invisible, 403 if visible but not theirs to
     change (patients reading their own record, read-only tokens, the wrong role).

@@ -80,6 +80,7 @@ class Patient(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="patient_records",
+        verbose_name="portal login",
         help_text="The portal login for this patient, if invited.",
     )
     given_name = models.CharField("first name", max_length=100)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from ldnclinic.accounts.access import (
@@ -12,6 +13,7 @@ from ldnclinic.accounts.access import (
     require_staff,
     staff_required,
 )
+from ldnclinic.accounts.models import User
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor
 from ldnclinic.core.forms import add_action_errors
@@ -19,6 +21,7 @@ from ldnclinic.core.htmx import render_page_or_partial
 from ldnclinic.patients import actions
 from ldnclinic.patients.access import (
     audit_patient_list,
+    get_patient_for_staff,
     get_patient_for_update,
     get_patient_for_user,
     staff_role_for,
@@ -65,11 +68,12 @@ def patient_create(request):
     return render(request, "patients/form.html", {"form": form, "creating": True})
 
 
-def chart_tabs(patient, active):
+def chart_tabs(patient, active, *, staff):
     tabs = [
         ("overview", "Overview", reverse("patient_detail", args=[patient.pk])),
-        ("history", "Record history", reverse("patient_history", args=[patient.pk])),
     ]
+    if staff:
+        tabs.append(("history", "Record history", reverse("patient_history", args=[patient.pk])))
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in tabs]
 
 
@@ -77,7 +81,7 @@ def _chart_context(request, patient, active):
     role = staff_role_for(request, patient)
     return {
         "patient": patient,
-        "tabs": chart_tabs(patient, active),
+        "tabs": chart_tabs(patient, active, staff=role is not None),
         "can_edit": role in WRITE_ROLES,
         "can_deactivate": role in CLINICAL_ROLES,
         "is_staff_view": role is not None,
@@ -92,18 +96,45 @@ def patient_detail(request, pk):
 
 @login_required_404
 def patient_history(request, pk):
-    patient = get_patient_for_user(request, pk, event=Event.PATIENT_HISTORY_VIEWED)
+    # Staff only: the history names the staff who made each change.
+    patient = get_patient_for_staff(request, pk, event=Event.PATIENT_HISTORY_VIEWED)
     context = _chart_context(request, patient, "history")
     versions = list(
         patient.history.select_related("history_user").order_by("-history_date", "-history_id")
     )
+    diffs = [
+        versions[i].diff_against(versions[i + 1]).changes if i + 1 < len(versions) else None
+        for i in range(len(versions))
+    ]
+    emails = _login_emails(diffs)
     context["versions"] = [
-        {"record": v, "changes": v.diff_against(versions[i + 1]).changes}
-        if i + 1 < len(versions)
-        else {"record": v, "changes": None}
-        for i, v in enumerate(versions)
+        {"record": version, "changes": _describe(diff, emails) if diff is not None else None}
+        for version, diff in zip(versions, diffs, strict=True)
     ]
     return render(request, "patients/history.html", context)
+
+
+def _login_emails(diffs):
+    ids = {v for diff in diffs if diff for c in diff if c.field == "user" for v in (c.old, c.new)}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
+
+
+def _describe(changes, emails):
+    """History changes with field labels and display values, not column names and ids."""
+    described = []
+    for change in changes:
+        field = Patient._meta.get_field(change.field)
+        old, new = change.old, change.new
+        if change.field == "user":
+            old, new = emails.get(old, old), emails.get(new, new)
+        elif field.choices:
+            labels = dict(field.flatchoices)
+            old, new = labels.get(old, old), labels.get(new, new)
+        described.append({"label": capfirst(field.verbose_name), "old": old, "new": new})
+    return described
 
 
 @login_required_404

@@ -5,6 +5,8 @@ from ldnclinic.accounts.actions import do_deactivate_user
 from ldnclinic.accounts.tests.conftest import events, sign_in, without_csrf
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor
+from ldnclinic.audit.models import AuditEvent
+from ldnclinic.conftest import PASSWORD
 
 URL = reverse("login")
 BAD_LOGIN = "The email or password is not correct."
@@ -123,3 +125,10 @@ def test_it_signs_out(client_for):
     assert response.url == reverse("login")
     assert client.get(reverse("account")).status_code == 302
     assert len(events(Event.LOGOUT)) == 1
+
+
+def test_a_staff_sign_in_is_filed_under_their_clinic(client, users, clinic):
+    client.post(reverse("login"), {"email": "frontdesk@x.test", "password": PASSWORD})
+    event = AuditEvent.objects.get(code=Event.LOGIN_SUCCEEDED)
+    assert event.clinic == clinic
+    assert event.actor == users["frontdesk"]

@@ -45,7 +45,7 @@ WEB = {
     "patient_list": ("get", {}, None, STAFF_PAGE),
     "patient_create": ("get", {}, None, STAFF_PAGE),
     "patient_detail": ("get", {"pk": "patient"}, None, CHART_READ),
-    "patient_history": ("get", {"pk": "patient"}, None, CHART_READ),
+    "patient_history": ("get", {"pk": "patient"}, None, (200, 200, 200, 404, 404, 404, 302)),
     "patient_edit": ("get", {"pk": "patient"}, None, CHART_WRITE),
     "patient_deactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
     "patient_reactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),

@@ -41,13 +41,13 @@ def test_it_shows_each_version_with_its_changes(client_for, clinic, users):
     assert response.status_code == 200
     versions = response.context["versions"]
     assert [v["record"].history_type for v in versions] == ["~", "~", "+"]
-    assert [[c.field for c in v["changes"] or []] for v in versions] == [
-        ["city"],
-        ["family_name"],
+    assert [[c["label"] for c in v["changes"] or []] for v in versions] == [
+        ["City"],
+        ["Last name"],
         [],
     ]
-    assert "family_name: <del>Adams</del> → <ins>Adams-Smith</ins>" in body
-    assert "city: <del>(blank)</del> → <ins>Queens</ins>" in body
+    assert "Last name: <del>Adams</del> → <ins>Adams-Smith</ins>" in body
+    assert "City: <del>(blank)</del> → <ins>Queens</ins>" in body
     assert "2026-01-20 10:00 EST · clinician@x.test" in body
     assert "Created" in body
 
@@ -63,8 +63,16 @@ def test_it_audits_the_read(client_for, patient_a, users, clinic):
     )
 
 
-def test_a_patient_sees_their_own_history(client_for, patient_a):
-    assert client_for("patient").get(url(patient_a)).status_code == 200
+def test_a_patient_does_not_see_the_staff_history_of_their_record(client_for, patient_a):
+    # The history names the staff who changed the record; the patient sees the record.
+    assert client_for("patient").get(url(patient_a)).status_code == 404
+    chart = client_for("patient").get(reverse("patient_detail", args=[patient_a.pk]))
+    assert "Record history" not in chart.content.decode()
+
+
+def test_it_shows_the_portal_login_by_email_not_by_id(client_for, patient_a):
+    body = client_for("clinician").get(url(patient_a)).content.decode()
+    assert "Portal login: <del>(blank)</del> → <ins>patient@x.test</ins>" in body
 
 
 @pytest.mark.parametrize("persona", ["patient2", "other_staff"])

@@ -12,8 +12,13 @@ TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autofocus": True}))
-    password = forms.CharField(strip=False, widget=forms.PasswordInput)
+    email = forms.EmailField(
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 def _same_email(a, b):

@@ -161,9 +161,11 @@ def paginate(queryset, page: int, page_size: int | None):
 def _register_routers():
     from ldnclinic.accounts.api import router as accounts_router
     from ldnclinic.patients.api import router as patients_router
+    from ldnclinic.scheduling.api import router as scheduling_router
 
     api.add_router("/", accounts_router)
     api.add_router("/patients", patients_router)
+    api.add_router("/", scheduling_router)
 
 
 _register_routers()

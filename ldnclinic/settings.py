@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ldnclinic.accounts",
     "ldnclinic.audit",
     "ldnclinic.patients",
+    "ldnclinic.scheduling",
 ]
 if env_str("DATABASE_URL").startswith(("postgres://", "postgresql://")):
     INSTALLED_APPS.append("django.contrib.postgres")

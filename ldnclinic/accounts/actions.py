@@ -28,6 +28,8 @@ CLINIC_FIELDS = (
     "require_staff_2fa",
     "staff_idle_minutes",
     "mrn_prefix",
+    "slot_step_minutes",
+    "cancellation_window_hours",
 )
 LOCATION_FIELDS = (
     "name",

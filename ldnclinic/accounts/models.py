@@ -89,6 +89,16 @@ class Clinic(models.Model):
         ],
         help_text="Staff sessions end after this many minutes without activity (5 to 720).",
     )
+    slot_step_minutes = models.PositiveSmallIntegerField(
+        "slot step (minutes)",
+        default=15,
+        choices=[(5, "5"), (10, "10"), (15, "15"), (20, "20"), (30, "30"), (60, "60")],
+        help_text="Online booking offers start times on this grid.",
+    )
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="Patients may cancel or reschedule online up to this many hours before.",
+    )
     mrn_prefix = models.CharField("medical record number prefix", max_length=8, default="MRN")
     next_mrn = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

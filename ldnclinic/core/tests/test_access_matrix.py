@@ -10,6 +10,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from ldnclinic.accounts.models import ApiToken, Membership
 from ldnclinic.api import api
 from ldnclinic.conftest import PERSONAS
+from ldnclinic.scheduling.models import Service
 
 #           admin clinician frontdesk patient patient2 other_staff anonymous
 STAFF_PAGE = (200, 200, 200, 404, 404, 200, 302)
@@ -90,6 +91,12 @@ API = {
         None,
         (422, 422, 403, 403, 404, 404, 401),
     ),
+    # Public: anyone may see the free slots of an online-bookable service.
+    "GET /api/v1/availability": (
+        {"?": "service=consult&start=2026-12-01&end=2026-12-07"},
+        None,
+        (200,) * 7,
+    ),
 }
 
 
@@ -130,6 +137,10 @@ def test_every_api_operation_is_in_the_matrix():
 @pytest.fixture
 def world(users, patient_a, patient_b, clinic):
     token, _ = ApiToken.generate()
+    service = Service.objects.create(
+        clinic=clinic, name="Consultation", slug="consult", duration_minutes=30
+    )
+    service.practitioners.add(Membership.objects.get(user=users["clinician"]))
     api_token = ApiToken.objects.create(
         user=users["clinician"], clinic=clinic, name="t", token_hash=token, lookup_prefix="x"
     )
@@ -163,7 +174,9 @@ def test_web_access(name, persona, client_for, world):
 def test_api_access(operation, persona, client_for, world):
     method, path = operation.split(" ", 1)
     params, body, expected = API[operation]
-    url = path.format(**_resolve(params, world))
+    params = dict(params)
+    query = params.pop("?", "")
+    url = path.format(**_resolve(params, world)) + (f"?{query}" if query else "")
     client = client_for(persona)
     call = getattr(client, method.lower())
     response = call(url, body, content_type="application/json") if body else call(url)

@@ -14,6 +14,7 @@ from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
 from ldnclinic.audit.log import Actor
 from ldnclinic.patients.actions import do_create_patient
 from ldnclinic.patients.models import Patient
+from ldnclinic.scheduling.models import Resource, Service, WorkingHours
 
 DEMO_PASSWORD = "ldn-demo-2026"
 
@@ -28,6 +29,71 @@ PORTAL_PATIENTS = [
     ("patient2@demo.ldnclinic.test", "Daniel", "Okafor", "1979-09-30", "male"),
 ]
 OTHER_STAFF = ("clinician@other.ldnclinic.test", "Dr. Chris Novak", Role.CLINICIAN, "MD")
+
+RESOURCES = [("Laser (Nd:YAG)", "device"), ("Procedure room", "room"), ("LED panel", "device")]
+# slug, name, minutes, buffer after, resource, practitioners, other fields
+SERVICES = [
+    (
+        "ldn-consultation",
+        "LDN consultation",
+        45,
+        10,
+        None,
+        ["clinician", "clinician2"],
+        {"new_patients_only": True, "price_display": "$180", "min_notice_hours": 24},
+    ),
+    (
+        "ldn-follow-up",
+        "LDN follow-up",
+        20,
+        5,
+        None,
+        ["clinician", "clinician2"],
+        {"telehealth_allowed": True, "price_display": "$90"},
+    ),
+    (
+        "laser-session",
+        "Laser session",
+        60,
+        15,
+        "Laser (Nd:YAG)",
+        ["clinician2"],
+        {"price_display": "from $250", "daily_cap": 5},
+    ),
+    (
+        "microneedling-prp",
+        "Microneedling + PRP",
+        75,
+        15,
+        "Procedure room",
+        ["clinician"],
+        {"price_display": "$450", "daily_cap": 3},
+    ),
+    (
+        "led-therapy",
+        "LED light therapy",
+        30,
+        5,
+        "LED panel",
+        ["clinician", "clinician2"],
+        {"price_display": "$60"},
+    ),
+    (
+        "topical-review",
+        "Topical review",
+        15,
+        0,
+        None,
+        ["clinician", "clinician2"],
+        {"telehealth_allowed": True, "price_display": "$45"},
+    ),
+]
+# practitioner, weekdays (Monday 0), location, intervals
+HOURS = [
+    ("clinician", [0, 1, 2, 3, 4], "Park Slope", [((9, 0), (12, 30)), ((13, 30), (17, 0))]),
+    ("clinician2", [1, 3, 4, 5], "Park Slope", [((10, 0), (18, 0))]),
+    ("clinician2", [2], "Midtown", [((8, 0), (14, 0))]),
+]
 
 GIVEN = [
     "Olivia",
@@ -155,6 +221,8 @@ class Command(BaseCommand):
             self.member(demo, self.user(email, name), role, title)
         self.member(other, self.user(*OTHER_STAFF[:2]), OTHER_STAFF[2], OTHER_STAFF[3])
 
+        self.seed_scheduling(demo)
+
         for email, given, family, born, sex in PORTAL_PATIENTS:
             user = self.user(email, f"{given} {family}")
             patient = Patient.objects.filter(clinic=demo, email=email).first()
@@ -214,6 +282,45 @@ class Command(BaseCommand):
                     date_of_birth=datetime.date(1970 + i * 9, 3, 3),
                     email=email,
                 )
+
+    def seed_scheduling(self, demo):
+        park_slope = Location.objects.get(clinic=demo, name="Park Slope")
+        midtown = Location.objects.get(clinic=demo, name="Midtown")
+        resources = {}
+        for name, kind in RESOURCES:
+            resources[name], _ = Resource.objects.get_or_create(
+                clinic=demo, name=name, defaults={"location": park_slope, "kind": kind}
+            )
+        staff = {
+            m.user.email.split("@")[0]: m
+            for m in Membership.objects.filter(clinic=demo).select_related("user")
+        }
+        for slug, name, minutes, after, resource, who, extra in SERVICES:
+            service, created = Service.objects.get_or_create(
+                clinic=demo,
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "duration_minutes": minutes,
+                    "buffer_after_minutes": after,
+                    "resource": resources.get(resource),
+                    "location": park_slope if resource else None,
+                    **extra,
+                },
+            )
+            if created:
+                service.practitioners.set([staff[w] for w in who])
+        for who, days, location, intervals in HOURS:
+            membership = staff[who]
+            for day in days:
+                for start, end in intervals:
+                    WorkingHours.objects.get_or_create(
+                        practitioner=membership,
+                        location=park_slope if location == "Park Slope" else midtown,
+                        weekday=day,
+                        start=datetime.time(*start),
+                        end=datetime.time(*end),
+                    )
 
     def clinic(self, slug, name, prefix, phone):
         clinic, _ = Clinic.objects.get_or_create(

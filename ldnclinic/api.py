@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from ldnclinic.accounts.access import forget_membership
 from ldnclinic.accounts.middleware import needs_second_factor
 from ldnclinic.accounts.models import ApiToken
+from ldnclinic.scheduling.actions import SlotTaken
 
 
 class StrictSchema(Schema):
@@ -131,6 +132,23 @@ def on_http_error(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return error_response(request, "Not found.", 404)
+
+
+@api.exception_handler(SlotTaken)
+def on_slot_taken(request, exc):
+    body = {
+        "error": "That time has just been taken; here are the next free ones.",
+        "fields": {"start": "Taken."},
+        "next_slots": [
+            {
+                "start": s.start.astimezone(exc.tz),
+                "end": s.end.astimezone(exc.tz),
+                "practitioner": s.practitioner_id,
+            }
+            for s in exc.next_slots
+        ],
+    }
+    return api.create_response(request, body, status=409)
 
 
 @api.exception_handler(PermissionDenied)

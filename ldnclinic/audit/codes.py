@@ -14,6 +14,12 @@ class Event(models.IntegerChoices):
     PATIENT_HISTORY_VIEWED = 106, "Patient record history viewed"
     PATIENT_PORTAL_INVITED = 107, "Patient invited to the portal"
 
+    APPOINTMENT_BOOKED = 200, "Appointment booked"
+    APPOINTMENT_RESCHEDULED = 201, "Appointment rescheduled"
+    APPOINTMENT_CANCELLED = 202, "Appointment cancelled"
+    APPOINTMENT_STATUS_CHANGED = 203, "Appointment status changed"
+    APPOINTMENT_LIST_VIEWED = 205, "Appointments listed"
+
     CLINIC_UPDATED = 800, "Clinic settings changed"
     CLINIC_CREATED = 803, "Clinic created"
     LOCATION_CREATED = 801, "Location added"

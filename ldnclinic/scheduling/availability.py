@@ -62,8 +62,20 @@ def _blocked_ranges(appointments, key):
     return [(pk, (start, end)) for pk, start, end in rows]
 
 
-def find_service_slots(service, first_day, last_day, *, practitioner_ids=None, now=None):
-    """Free slots for `service` on the clinic's local dates first_day..last_day."""
+def find_service_slots(
+    service,
+    first_day,
+    last_day,
+    *,
+    practitioner_ids=None,
+    now=None,
+    ignore_appointment=None,
+    ignore_bookings=False,
+):
+    """Free slots for `service` on the clinic's local dates first_day..last_day.
+
+    ignore_appointment: leave this one out (it is being moved); ignore_bookings: only
+    hours, notice and horizon count (to tell "taken" from "never offered")."""
     clinic = service.clinic
     tz = clinic.tz
     now = now or timezone.now()
@@ -105,6 +117,10 @@ def find_service_slots(service, first_day, last_day, *, practitioner_ids=None, n
     # Blocked ranges can reach past the searched days by at most a day's buffers.
     margin = dt.timedelta(days=1)
     holding = Appointment.objects.holding().overlapping(range_start - margin, range_end + margin)
+    if ignore_appointment is not None:
+        holding = holding.exclude(pk=ignore_appointment.pk)
+    if ignore_bookings:
+        holding = holding.none()
     busy = defaultdict(list)
     for practitioner_id, blocked in _blocked_ranges(
         holding.filter(practitioner_id__in=practitioners), "practitioner_id"

@@ -239,6 +239,12 @@ HOLDING_STATUSES = (
 
 
 class AppointmentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Appointments `user` may see: their clinics' as staff, their own as a patient."""
+        from ldnclinic.patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.for_user(user))
+
     def holding(self):
         return self.filter(status__in=HOLDING_STATUSES)
 
@@ -275,6 +281,12 @@ class Appointment(models.Model):
     )
     telehealth = models.BooleanField(default=False)
     reason = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        help_text="The client's Idempotency-Key: a retry returns this appointment.",
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_late = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -290,13 +302,17 @@ class Appointment(models.Model):
             models.Index(fields=["clinic", "start"], name="appt_clinic_time"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "idempotency_key"],
+                name="appointment_idempotency_key_unique",
+            ),
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start"))
                 & models.Q(blocked_start__lte=models.F("start"))
                 & models.Q(blocked_end__gte=models.F("end")),
                 name="appointment_times_in_order",
                 violation_error_message="The appointment must end after it starts.",
-            )
+            ),
         ]
 
     def __str__(self):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -79,7 +80,7 @@ class DayException:
 
 def _aware(day: dt.date, clock: dt.time, tz: ZoneInfo) -> dt.datetime:
     # A wall time in a spring-forward gap does not exist; zoneinfo reads it with the
-    # offset in force before the change, which lands it just after the gap.
+    # offset in force before the change, which lands it an hour later (02:30 -> 03:30).
     return dt.datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
@@ -162,8 +163,7 @@ class _Busy:
 
     def __init__(self, intervals: Iterable[Interval | tuple[int, int]]):
         pairs = sorted(
-            i if isinstance(i, tuple) else (int(i.start.timestamp()), int(i.end.timestamp()))
-            for i in intervals
+            i if isinstance(i, tuple) else (_floor_s(i.start), _ceil_s(i.end)) for i in intervals
         )
         self.starts = [a for a, _ in pairs]
         self.ends = [b for _, b in pairs]
@@ -202,6 +202,17 @@ def _seconds(delta: dt.timedelta) -> int:
     return int(delta.total_seconds())
 
 
+# Slot starts are whole epoch seconds, so rounding the real bounds outwards (busy time) or
+# inwards (allowed time) keeps every comparison exact; truncating let a start land a
+# fraction of a second before `now`, or inside a booking that ends a fraction past it.
+def _floor_s(moment: dt.datetime) -> int:
+    return math.floor(moment.timestamp())
+
+
+def _ceil_s(moment: dt.datetime) -> int:
+    return math.ceil(moment.timestamp())
+
+
 def find_slots(
     rule: ServiceRule,
     *,
@@ -228,8 +239,10 @@ def find_slots(
             raise ValueError("find_slots needs aware datetimes.")
     if step <= dt.timedelta(0):
         raise ValueError("The slot step must be positive.")
-    earliest = int(max(range_start, now + rule.min_notice).timestamp())
-    latest = int(min(range_end, now + rule.horizon).timestamp())
+    if _seconds(step) <= 0:
+        raise ValueError("The slot step must be at least a second.")  # or it never advances
+    earliest = _ceil_s(max(range_start, now + rule.min_notice))
+    latest = _ceil_s(min(range_end, now + rule.horizon))  # start < latest, for whole seconds
     if earliest >= latest:
         return []
     step_s, duration = _seconds(step), _seconds(rule.duration)
@@ -240,7 +253,7 @@ def find_slots(
     for practitioner_id, intervals in working.items():
         blocked = _Busy(busy.get(practitioner_id, ()))
         for interval in merge(intervals):
-            start, stop = int(interval.start.timestamp()), int(interval.end.timestamp())
+            start, stop = _ceil_s(interval.start), _floor_s(interval.end)
             if start < earliest:
                 # Skip ahead to the first step at or after `earliest`, keeping alignment.
                 start += -(-(earliest - start) // step_s) * step_s

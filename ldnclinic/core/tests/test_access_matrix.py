@@ -4,13 +4,15 @@ The test fails when a URL or an API operation appears that this matrix does not 
 a new view must say, here, who may reach it.
 """
 
+import datetime
+
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from ldnclinic.accounts.models import ApiToken, Membership
 from ldnclinic.api import api
 from ldnclinic.conftest import PERSONAS
-from ldnclinic.scheduling.models import Service
+from ldnclinic.scheduling.models import Appointment, Service
 
 #           admin clinician frontdesk patient patient2 other_staff anonymous
 STAFF_PAGE = (200, 200, 200, 404, 404, 200, 302)
@@ -91,6 +93,28 @@ API = {
         None,
         (422, 422, 403, 403, 404, 404, 401),
     ),
+    "GET /api/v1/appointments": ({}, None, API_SIGNED_IN),
+    "POST /api/v1/appointments": (
+        {},
+        {"patient": "patient", "service": "consult", "start": "2026-12-07T09:00:00-05:00"},
+        # Not a slot on offer (no working hours in this world): 422 for those who may book.
+        (422, 422, 422, 404, 404, 404, 401),
+    ),
+    "POST /api/v1/appointments/{appointment_id}/reschedule": (
+        {"appointment_id": "appointment"},
+        {"start": "2026-12-07T09:00:00-05:00"},
+        (422, 422, 422, 403, 404, 404, 401),
+    ),
+    "POST /api/v1/appointments/{appointment_id}/cancel": (
+        {"appointment_id": "appointment"},
+        {"reason": "Unwell"},
+        (200, 200, 200, 403, 404, 404, 401),
+    ),
+    "POST /api/v1/appointments/{appointment_id}/status": (
+        {"appointment_id": "appointment"},
+        {"status": "fulfilled"},
+        (422, 422, 422, 403, 404, 404, 401),
+    ),
     # Public: anyone may see the free slots of an online-bookable service.
     "GET /api/v1/availability": (
         {"?": "service=consult&start=2026-12-01&end=2026-12-07"},
@@ -144,7 +168,19 @@ def world(users, patient_a, patient_b, clinic):
     api_token = ApiToken.objects.create(
         user=users["clinician"], clinic=clinic, name="t", token_hash=token, lookup_prefix="x"
     )
+    start = datetime.datetime(2030, 1, 7, 14, tzinfo=datetime.UTC)
+    appointment = Appointment.objects.create(
+        clinic=clinic,
+        patient=patient_a,
+        service=service,
+        practitioner=Membership.objects.get(user=users["clinician"]),
+        start=start,
+        end=start + datetime.timedelta(minutes=30),
+        blocked_start=start,
+        blocked_end=start + datetime.timedelta(minutes=30),
+    )
     return {
+        "appointment": appointment.pk,
         "patient": patient_a.pk,
         "location": clinic.locations.first().pk,
         "membership": Membership.objects.get(user=users["clinician"]).pk,
@@ -179,6 +215,8 @@ def test_api_access(operation, persona, client_for, world):
     url = path.format(**_resolve(params, world)) + (f"?{query}" if query else "")
     client = client_for(persona)
     call = getattr(client, method.lower())
+    if isinstance(body, dict):
+        body = {k: world.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
     response = call(url, body, content_type="application/json") if body else call(url)
     want = expected[PERSONAS.index(persona)]
     assert response.status_code == want, f"{persona} {operation}: {response.content[:200]}"

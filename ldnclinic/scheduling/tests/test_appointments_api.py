@@ -8,7 +8,8 @@ from ldnclinic.accounts.models import Membership
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.models import AuditEvent
 from ldnclinic.conftest import make_patient
-from ldnclinic.scheduling.models import Appointment, Resource, Service, WorkingHours
+from ldnclinic.scheduling.models import Appointment, Resource, WorkingHours
+from ldnclinic.scheduling.tests.conftest import consult_service
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 MONDAY_9 = "2026-11-30T09:00:00-05:00"
@@ -22,31 +23,8 @@ def frozen():
 
 
 @pytest.fixture
-def clinician(users):
-    return Membership.objects.get(user=users["clinician"])
-
-
-@pytest.fixture
 def service(clinic, clinician):
-    service = Service.objects.create(
-        clinic=clinic,
-        name="Consultation",
-        slug="consult",
-        duration_minutes=30,
-        buffer_after_minutes=10,
-        min_notice_hours=2,
-        horizon_days=60,
-    )
-    service.practitioners.add(clinician)
-    for weekday in range(5):
-        WorkingHours.objects.create(
-            practitioner=clinician,
-            location=clinic.locations.first(),
-            weekday=weekday,
-            start=dt.time(9),
-            end=dt.time(12),
-        )
-    return service
+    return consult_service(clinic, clinician, min_notice_hours=2, horizon_days=60)
 
 
 def post(client, url, body, **headers):

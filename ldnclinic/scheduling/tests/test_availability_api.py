@@ -13,6 +13,7 @@ from ldnclinic.scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from ldnclinic.scheduling.tests.conftest import consult_service
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)  # a Wednesday, 07:00 in New York
 URL = "/api/v1/availability"
@@ -25,30 +26,8 @@ def frozen():
 
 
 @pytest.fixture
-def clinician(users):
-    return Membership.objects.get(user=users["clinician"])
-
-
-@pytest.fixture
 def service(clinic, clinician):
-    service = Service.objects.create(
-        clinic=clinic,
-        name="Consultation",
-        slug="consult",
-        duration_minutes=30,
-        buffer_after_minutes=10,
-        min_notice_hours=0,
-    )
-    service.practitioners.add(clinician)
-    for weekday in range(5):
-        WorkingHours.objects.create(
-            practitioner=clinician,
-            location=clinic.locations.first(),
-            weekday=weekday,
-            start=dt.time(9),
-            end=dt.time(12),
-        )
-    return service
+    return consult_service(clinic, clinician, min_notice_hours=0)
 
 
 def starts(client, **params):

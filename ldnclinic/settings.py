@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -180,6 +181,13 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Text messages (reminders) go through a backend: ldnclinic.core.sms.ConsoleBackend
+# prints them, ldnclinic.core.sms.LocmemBackend keeps them for tests.
+SMS_BACKEND = env_str("SMS_BACKEND", "ldnclinic.core.sms.ConsoleBackend")
+# Public online booking: at most this many attempts per client address per hour.
+PUBLIC_BOOKING_PER_HOUR = env_int("PUBLIC_BOOKING_PER_HOUR", 10)
+# The domain part of calendar event UIDs.
+ICAL_UID_DOMAIN = urlsplit(SITE_URL).hostname or "ldnclinic.local"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")

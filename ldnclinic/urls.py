@@ -10,6 +10,13 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("patients/", include("ldnclinic.patients.urls")),
     path("clinic/audit/", include("ldnclinic.audit.urls")),
+    # Scheduling: public booking and manage links, the staff calendar, scheduling
+    # settings, calendar feeds, the waitlist.
+    path("", include("ldnclinic.scheduling.urls_public")),
+    path("calendar/", include("ldnclinic.scheduling.urls_calendar")),
+    path("clinic/scheduling/", include("ldnclinic.scheduling.urls_settings")),
+    path("", include("ldnclinic.scheduling.urls_feeds")),
+    path("", include("ldnclinic.scheduling.urls_waitlist")),
     path("", include("ldnclinic.accounts.urls")),
 ]
 

@@ -18,6 +18,23 @@ def validate_time_zone(value):
         raise ValidationError(f"{value!r} is not a known IANA time zone.")
 
 
+def parse_reminder_offsets(value):
+    """ "48,2" -> [48, 2]; raises ValueError on anything else."""
+    offsets = [int(part) for part in value.split(",") if part.strip()]
+    if len(offsets) > 4 or any(not 1 <= hours <= 24 * 14 for hours in offsets):
+        raise ValueError(value)
+    return sorted(set(offsets), reverse=True)
+
+
+def validate_reminder_offsets(value):
+    try:
+        parse_reminder_offsets(value)
+    except ValueError:
+        raise ValidationError(
+            "Give up to four whole numbers of hours between 1 and 336, separated by commas."
+        ) from None
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -99,6 +116,16 @@ class Clinic(models.Model):
         default=24,
         help_text="Patients may cancel or reschedule online up to this many hours before.",
     )
+    reminder_offsets = models.CharField(
+        "reminder offsets (hours before)",
+        max_length=40,
+        default="48,2",
+        validators=[validate_reminder_offsets],
+        help_text="Comma-separated hours before each appointment, e.g. 48,2.",
+    )
+    sms_reminders = models.BooleanField(
+        "send reminders by SMS too", default=False, help_text="To patients with a phone number."
+    )
     mrn_prefix = models.CharField("medical record number prefix", max_length=8, default="MRN")
     next_mrn = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -120,6 +147,10 @@ class Clinic(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def reminder_offset_hours(self):
+        return parse_reminder_offsets(self.reminder_offsets)
 
     @property
     def tz(self):

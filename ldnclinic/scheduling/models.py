@@ -1,4 +1,5 @@
 import datetime as dt
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -238,6 +239,18 @@ HOLDING_STATUSES = (
 )
 
 
+class BookingSource(models.TextChoices):
+    STAFF = "staff", "Staff"
+    ONLINE = "online", "Online (public page)"
+    PORTAL = "portal", "Patient portal"
+    API = "api", "API"
+    WAITLIST = "waitlist", "Waitlist offer"
+
+
+def new_nonce():
+    return secrets.token_urlsafe(12)
+
+
 class AppointmentQuerySet(models.QuerySet):
     def for_user(self, user):
         """Appointments `user` may see: their clinics' as staff, their own as a patient."""
@@ -289,6 +302,21 @@ class Appointment(models.Model):
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_late = models.BooleanField(default=False)
+    source = models.CharField(
+        max_length=10, choices=BookingSource.choices, default=BookingSource.STAFF
+    )
+    identity_review = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Set when an online booking only partly matched an existing patient: "
+        "what matched and what did not. The front desk clears it after checking.",
+    )
+    manage_nonce = models.CharField(
+        max_length=24,
+        default=new_nonce,
+        help_text="Part of the signed manage link; changed on reschedule and cancel, "
+        "so an old link stops working.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AppointmentQuerySet.as_manager()
@@ -317,3 +345,127 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.start:%Y-%m-%d %H:%M}"
+
+
+class ReminderChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+
+
+class Reminder(models.Model):
+    """One reminder for one appointment at one offset on one channel. The unique
+    constraint is what makes `send_reminders` send each at most once: a run claims the
+    row (status `sending`) before it sends and marks it `sent` after."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="reminders")
+    offset_hours = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=5, choices=ReminderChannel.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENDING)
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "offset_hours", "channel"],
+                name="reminder_once_per_offset_and_channel",
+            )
+        ]
+
+
+class WaitlistEntry(models.Model):
+    """A patient asking for an earlier slot for a service."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        BOOKED = "booked", "Booked"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="waitlist")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="waitlist")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="waitlist")
+    practitioner = models.ForeignKey(
+        Membership,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Blank: any practitioner who performs the service.",
+    )
+    current_appointment = models.ForeignKey(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The booking the patient would like to bring forward, if any.",
+    )
+    earliest_date = models.DateField()
+    latest_date = models.DateField()
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    booked_appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latest_date__gte=models.F("earliest_date")),
+                name="waitlist_dates_in_order",
+                violation_error_message="The last date must not be before the first.",
+            )
+        ]
+
+
+class WaitlistOffer(models.Model):
+    """A freed slot offered to a waitlisted patient by email; the first to confirm gets it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        GONE = "gone", "Taken by someone else"
+        DECLINED = "declined", "Declined"
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="offers")
+    start = models.DateTimeField()
+    practitioner = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    nonce = models.CharField(max_length=24, default=new_nonce)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class CalendarFeed(models.Model):
+    """A private iCal feed of one practitioner's appointments. The URL holds a secret
+    token; only its SHA-256 is stored, and revoking kills the URL."""
+
+    practitioner = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="calendar_feeds"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -133,16 +133,14 @@ def find_service_slots(
         ).values_list("practitioner_id", "start"):
             booked_per_day[(practitioner_id, start.astimezone(tz).date())] += 1
 
-    resource_busy = []
+    resource_busy = defaultdict(list)
     capacity = None
     if service.resource_id:
         capacity = service.resource.capacity if service.resource.is_active else 0
-        resource_busy = [
-            blocked
-            for _, blocked in _blocked_ranges(
-                holding.filter(resource_id=service.resource_id), "resource_id"
-            )
-        ]
+        for unit, blocked in _blocked_ranges(
+            holding.filter(resource_id=service.resource_id), "resource_unit"
+        ):
+            resource_busy[unit or 0].append(blocked)
     return slots.find_slots(
         rule_for(service, capacity),
         working=working,

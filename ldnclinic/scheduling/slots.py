@@ -181,22 +181,6 @@ class _Busy:
                 latest = finish
         return latest
 
-    def max_concurrent(self, start: int, end: int) -> int:
-        lo = bisect.bisect_left(self.starts, start - self.longest)
-        hi = bisect.bisect_left(self.starts, end)
-        edges = []
-        for index in range(lo, hi):
-            a, b = self.starts[index], self.ends[index]
-            if b > start:
-                edges.append((max(a, start), 1))
-                edges.append((min(b, end), -1))
-        edges.sort()
-        level = peak = 0
-        for _, change in edges:
-            level += change
-            peak = max(peak, level)
-        return peak
-
 
 def _seconds(delta: dt.timedelta) -> int:
     return int(delta.total_seconds())
@@ -218,7 +202,7 @@ def find_slots(
     *,
     working: Mapping[int, Sequence[Interval]],
     busy: Mapping[int, Sequence[Interval | tuple[int, int]]],
-    resource_busy: Sequence[Interval | tuple[int, int]] = (),
+    resource_busy: Mapping[int, Sequence[Interval | tuple[int, int]]] | None = None,
     booked_per_day: Mapping[tuple[int, dt.date], int] | None = None,
     now: dt.datetime,
     range_start: dt.datetime,
@@ -229,9 +213,11 @@ def find_slots(
     """Start times a new appointment may take, per practitioner, sorted by time.
 
     working: practitioner id -> working intervals; busy: practitioner id -> blocked
-    intervals of their existing appointments (buffers included); resource_busy: blocked
-    intervals of appointments using the service's resource (blocked intervals may also be
-    given as (start, end) UTC epoch seconds, which skips datetime work); booked_per_day:
+    intervals of their existing appointments (buffers included); resource_busy: unit ->
+    blocked intervals of the appointments holding that unit of the service's resource. A
+    slot needs one unit free for its whole window, as the booking takes one unit (and the
+    database refuses two overlapping bookings of a unit). Blocked intervals may also be
+    given as (start, end) UTC epoch seconds, which skips datetime work. booked_per_day:
     (practitioner id, local date) -> appointments of this service already booked that day.
     """
     for moment in (now, range_start, range_end):
@@ -248,7 +234,10 @@ def find_slots(
     step_s, duration = _seconds(step), _seconds(rule.duration)
     before, after = _seconds(rule.buffer_before), _seconds(rule.buffer_after)
     booked_per_day = booked_per_day or {}
-    resource = _Busy(resource_busy) if rule.resource_capacity is not None else None
+    units = None
+    if rule.resource_capacity is not None:
+        resource_busy = resource_busy or {}
+        units = [_Busy(resource_busy.get(unit, ())) for unit in range(rule.resource_capacity)]
     found: list[tuple[int, int]] = []
     for practitioner_id, intervals in working.items():
         blocked = _Busy(busy.get(practitioner_id, ()))
@@ -269,8 +258,8 @@ def find_slots(
                     # Jump to the first step whose window starts once the clash is over.
                     start += max(1, -(-(clash_end + before - start) // step_s)) * step_s
                     continue
-                if resource is None or (
-                    resource.max_concurrent(window_start, window_end) < rule.resource_capacity
+                if units is None or any(
+                    unit.clear_from(window_start, window_end) is None for unit in units
                 ):
                     found.append((start, practitioner_id))
                 start += step_s

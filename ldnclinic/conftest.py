@@ -7,6 +7,7 @@ from django.test import Client
 
 from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
 from ldnclinic.audit.log import Actor
+from ldnclinic.core import sms
 from ldnclinic.patients.actions import do_create_patient
 
 PASSWORD = "correct horse battery staple"
@@ -18,6 +19,8 @@ def _fast_hashing(settings, tmp_path):
     # Argon2 is the real hasher (asserted in test_passwords); tests use a fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SMS_BACKEND = "ldnclinic.core.sms.LocmemBackend"
+    sms.outbox.clear()
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -31,8 +31,12 @@ def _event(appointment, summary, description, now, *, cancelled=False):
     event.add("summary", summary)
     event.add("location", location_text(appointment))
     event.add("description", description)
-    # Each change bumps the sequence so calendar apps replace the old copy.
-    event.add("sequence", appointment.history.count() if hasattr(appointment, "history") else 0)
+    # Each change bumps the sequence so calendar apps replace the old copy. A feed's
+    # query annotates the count (history_sequence) to avoid one query per event.
+    sequence = getattr(appointment, "history_sequence", None)
+    if sequence is None:
+        sequence = appointment.history.count() if hasattr(appointment, "history") else 0
+    event.add("sequence", sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
 

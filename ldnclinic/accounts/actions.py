@@ -30,6 +30,8 @@ CLINIC_FIELDS = (
     "mrn_prefix",
     "slot_step_minutes",
     "cancellation_window_hours",
+    "reminder_offsets",
+    "sms_reminders",
 )
 LOCATION_FIELDS = (
     "name",

@@ -6,7 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 
 from ldnclinic.accounts.actions import CLINIC_FIELDS, LOCATION_FIELDS
-from ldnclinic.accounts.models import Clinic, Location, Role, User
+from ldnclinic.accounts.models import Clinic, Location, Role, User, parse_reminder_offsets
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
@@ -70,6 +70,15 @@ class ClinicForm(forms.ModelForm):
     class Meta:
         model = Clinic
         fields = CLINIC_FIELDS
+
+    def clean_reminder_offsets(self):
+        """ "2, 48" is stored as "48,2"; anything unparsable is left for the model's
+        validator to name, in accounts.actions."""
+        value = self.cleaned_data["reminder_offsets"]
+        try:
+            return ",".join(str(hours) for hours in parse_reminder_offsets(value))
+        except ValueError:
+            return value
 
     def _post_clean(self):
         pass  # model validation runs in accounts.actions

@@ -189,6 +189,16 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 SMS_BACKEND = env_str("SMS_BACKEND", "ldnclinic.core.sms.ConsoleBackend")
 # Public online booking: at most this many attempts per client address per hour.
 PUBLIC_BOOKING_PER_HOUR = env_int("PUBLIC_BOOKING_PER_HOUR", 10)
+# That limit is counted in the cache, which every worker process must share: a database
+# table, which `migrate` creates (scheduling/apps.py runs createcachetable after it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "ldnclinic_cache",
+        # Culling at the default 300 entries would drop counts exactly under load.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 # The domain part of calendar event UIDs.
 ICAL_UID_DOMAIN = urlsplit(SITE_URL).hostname or "ldnclinic.local"
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

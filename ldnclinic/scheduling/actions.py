@@ -13,8 +13,15 @@ from django.utils import timezone
 
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
+from ldnclinic.scheduling import notify, slots
 from ldnclinic.scheduling.availability import find_service_slots, rule_for
-from ldnclinic.scheduling.models import HOLDING_STATUSES, Appointment, AppointmentStatus
+from ldnclinic.scheduling.models import (
+    HOLDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    BookingSource,
+    new_nonce,
+)
 
 NEXT_SLOTS = 5
 
@@ -103,15 +110,42 @@ def _practitioner_ids(service, practitioner):
     return {practitioner.pk}
 
 
-def _save_holding(appointment, service, start):
-    """Insert or update inside a savepoint; an exclusion-constraint refusal is a lost race."""
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError as error:
-        if "overlap" in str(error):
+def _replayed(service, patient, idempotency_key):
+    """The appointment an earlier request with this Idempotency-Key booked, if any."""
+    if not idempotency_key:
+        return None
+    existing = Appointment.objects.filter(
+        clinic=service.clinic, idempotency_key=idempotency_key
+    ).first()
+    if existing is not None and (
+        existing.patient_id != patient.pk or existing.service_id != service.pk
+    ):
+        raise ValidationError("This Idempotency-Key was already used for a different booking.")
+    return existing
+
+
+def _save_holding(appointment, service, start, *, ignore=None):
+    """Insert or update inside a savepoint; an exclusion-constraint refusal is a lost race.
+
+    When another booking took our resource unit in the meantime (PostgreSQL: both saw it
+    free), a still-free unit is tried before giving up."""
+    blocked = slots.Interval(appointment.blocked_start, appointment.blocked_end)
+    tries = service.resource.capacity if service.resource_id else 1
+    for _ in range(tries):
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return
+        except IntegrityError as error:
+            if "overlap" not in str(error):
+                raise
+            if "appointment_no_resource_overlap" in str(error):
+                unit = _resource_unit(service, blocked, ignore=ignore)
+                if unit not in (-1, appointment.resource_unit):
+                    appointment.resource_unit = unit
+                    continue
             raise SlotTaken(next_free_slots(service, start), service.clinic.tz) from error
-        raise
+    raise SlotTaken(next_free_slots(service, start), service.clinic.tz)
 
 
 @transaction.atomic
@@ -125,21 +159,15 @@ def do_book_appointment(
     reason="",
     telehealth=False,
     idempotency_key=None,
+    source=BookingSource.STAFF,
     now=None,
 ) -> tuple[Appointment, bool]:
     """Book `service` for `patient` at `start`. Returns (appointment, created); a repeated
     idempotency key returns the first appointment and created=False."""
     now = now or timezone.now()
-    if idempotency_key:
-        existing = Appointment.objects.filter(
-            clinic=service.clinic, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            if existing.patient_id != patient.pk or existing.service_id != service.pk:
-                raise ValidationError(
-                    "This Idempotency-Key was already used for a different booking."
-                )
-            return existing, False
+    existing = _replayed(service, patient, idempotency_key)
+    if existing is not None:
+        return existing, False
     if patient.clinic_id != service.clinic_id:
         raise ValidationError({"patient": ["That patient belongs to another clinic."]})
     if not patient.is_active:
@@ -151,32 +179,45 @@ def do_book_appointment(
     if start.tzinfo is None:
         raise ValidationError({"start": ["Give the time with its UTC offset."]})
     start = start.astimezone(dt.UTC)
-    practitioner_id = _check_slot(service, _practitioner_ids(service, practitioner), start, now)
-    rule = rule_for(service)
-    blocked = rule.blocked(start)
-    unit = _resource_unit(service, blocked)
-    if unit == -1:
-        raise SlotTaken(next_free_slots(service, start), service.clinic.tz)
-    appointment = Appointment(
-        clinic=service.clinic,
-        patient=patient,
-        service=service,
-        practitioner_id=practitioner_id,
-        location=service.location,
-        resource=service.resource,
-        resource_unit=unit,
-        start=start,
-        end=start + rule.duration,
-        blocked_start=blocked.start,
-        blocked_end=blocked.end,
-        status=AppointmentStatus.BOOKED,
-        telehealth=telehealth,
-        reason=reason.strip()[:500],
-        idempotency_key=idempotency_key,
-    )
-    appointment.full_clean(exclude=["idempotency_key"])
-    appointment._history_user = actor.user
-    _save_holding(appointment, service, start)
+    try:
+        practitioner_id = _check_slot(service, _practitioner_ids(service, practitioner), start, now)
+        rule = rule_for(service)
+        blocked = rule.blocked(start)
+        unit = _resource_unit(service, blocked)
+        if unit == -1:
+            raise SlotTaken(next_free_slots(service, start), service.clinic.tz)
+        appointment = Appointment(
+            clinic=service.clinic,
+            patient=patient,
+            service=service,
+            practitioner_id=practitioner_id,
+            location=service.location,
+            resource=service.resource,
+            resource_unit=unit,
+            start=start,
+            end=start + rule.duration,
+            blocked_start=blocked.start,
+            blocked_end=blocked.end,
+            status=AppointmentStatus.BOOKED,
+            telehealth=telehealth,
+            reason=reason.strip()[:500],
+            idempotency_key=idempotency_key,
+            source=source,
+        )
+        # Field checks only: the related rows are the objects in hand (full_clean would fetch
+        # each again), and the database enforces the constraints (times in order, overlaps).
+        appointment.clean_fields(
+            exclude=["clinic", "patient", "service", "practitioner", "location", "resource"]
+        )
+        appointment._history_user = actor.user
+        _save_holding(appointment, service, start)
+    except (SlotTaken, IntegrityError):
+        # On PostgreSQL a retry racing its first attempt loses to it here (the slot or
+        # the key is taken by then): answer with what the first attempt booked.
+        existing = _replayed(service, patient, idempotency_key)
+        if existing is not None:
+            return existing, False
+        raise
     record(
         Event.APPOINTMENT_BOOKED,
         actor,
@@ -186,6 +227,7 @@ def do_book_appointment(
         start=start.isoformat(),
         practitioner=practitioner_id,
     )
+    notify.queue_appointment_email(appointment, notify.CONFIRMATION)
     return appointment, True
 
 
@@ -199,6 +241,7 @@ def do_reschedule_appointment(actor: Actor, appointment, *, start, practitioner=
         raise ValidationError({"start": ["Give the time with its UTC offset."]})
     start = start.astimezone(dt.UTC)
     before = {"start": appointment.start.isoformat(), "practitioner": appointment.practitioner_id}
+    freed = (appointment.start, appointment.practitioner_id)
     practitioner_id = _check_slot(
         service, _practitioner_ids(service, practitioner), start, now, ignore=appointment
     )
@@ -211,8 +254,10 @@ def do_reschedule_appointment(actor: Actor, appointment, *, start, practitioner=
     appointment.start, appointment.end = start, start + rule.duration
     appointment.blocked_start, appointment.blocked_end = blocked.start, blocked.end
     appointment.resource_unit = unit
+    # A new nonce: the manage link in earlier emails stops working.
+    appointment.manage_nonce = new_nonce()
     appointment._history_user = actor.user
-    _save_holding(appointment, service, start)
+    _save_holding(appointment, service, start, ignore=appointment)
     record(
         Event.APPOINTMENT_RESCHEDULED,
         actor,
@@ -221,11 +266,14 @@ def do_reschedule_appointment(actor: Actor, appointment, *, start, practitioner=
         before=before,
         after={"start": start.isoformat(), "practitioner": practitioner_id},
     )
+    notify.queue_appointment_email(appointment, notify.RESCHEDULED, previous_start=freed[0])
+    _offer_to_waitlist(appointment, *freed)
     return appointment
 
 
 @transaction.atomic
-def do_cancel_appointment(actor: Actor, appointment, *, reason="", now=None):
+def do_cancel_appointment(actor: Actor, appointment, *, reason="", now=None, late=None):
+    """Cancel; `late` overrides the policy window (None: late if inside it)."""
     now = now or timezone.now()
     if appointment.status not in HOLDING_STATUSES or appointment.status in (
         AppointmentStatus.ARRIVED,
@@ -235,9 +283,10 @@ def do_cancel_appointment(actor: Actor, appointment, *, reason="", now=None):
     window = dt.timedelta(hours=appointment.clinic.cancellation_window_hours)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancelled_at = now
-    appointment.cancelled_late = appointment.start - now < window
+    appointment.cancelled_late = appointment.start - now < window if late is None else late
+    appointment.manage_nonce = new_nonce()
     appointment._history_user = actor.user
-    appointment.save(update_fields=["status", "cancelled_at", "cancelled_late"])
+    appointment.save(update_fields=["status", "cancelled_at", "cancelled_late", "manage_nonce"])
     record(
         Event.APPOINTMENT_CANCELLED,
         actor,
@@ -246,7 +295,23 @@ def do_cancel_appointment(actor: Actor, appointment, *, reason="", now=None):
         late=appointment.cancelled_late,
         reason=reason.strip()[:200],
     )
+    notify.queue_appointment_email(appointment, notify.CANCELLED)
+    _offer_to_waitlist(appointment, appointment.start, appointment.practitioner_id)
     return appointment
+
+
+def _offer_to_waitlist(appointment, start, practitioner_id):
+    """Once the change has committed, offer the freed time to the service's waitlist.
+    `robust`: a failure there (an email server down) must not fail the cancellation."""
+    from ldnclinic.scheduling.waitlist import offer_freed_slot  # it books through here
+
+    service_id, patient_id = appointment.service_id, appointment.patient_id
+    transaction.on_commit(
+        lambda: offer_freed_slot(
+            service_id, practitioner_id, start, freed_by_patient_id=patient_id
+        ),
+        robust=True,
+    )
 
 
 # Which status may follow which, at the desk.
@@ -281,5 +346,24 @@ def do_set_appointment_status(actor: Actor, appointment, status, *, now=None):
         subject=appointment,
         before=before,
         after=status,
+    )
+    return appointment
+
+
+@transaction.atomic
+def do_clear_identity_review(actor: Actor, appointment):
+    """The front desk has checked who booked online: clear the partial-match flag."""
+    if not appointment.identity_review:
+        raise ValidationError("This booking has no identity check pending.")
+    before = appointment.identity_review
+    appointment.identity_review = ""
+    appointment._history_user = actor.user
+    appointment.save(update_fields=["identity_review"])
+    record(
+        Event.APPOINTMENT_IDENTITY_CHECKED,
+        actor,
+        patient=appointment.patient,
+        subject=appointment,
+        before=before,
     )
     return appointment

@@ -19,6 +19,10 @@ class LinkInvalid(Exception):
     """The link is unreadable, expired or already used; str() says which, for the patient."""
 
 
+class LinkExpired(LinkInvalid):
+    """The link was valid once but its time is up (a page answers 410 rather than 404)."""
+
+
 def manage_token(appointment):
     return signing.dumps({"a": appointment.pk, "n": appointment.manage_nonce}, salt=MANAGE_SALT)
 
@@ -35,7 +39,7 @@ def appointment_for_token(token, *, now=None):
     try:
         data = signing.loads(token, salt=MANAGE_SALT, max_age=MANAGE_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise LinkInvalid("This link has expired.") from None
+        raise LinkExpired("This link has expired.") from None
     except signing.BadSignature:
         raise LinkInvalid("This link is not valid. Check that it was copied whole.") from None
     appointment = (
@@ -46,12 +50,12 @@ def appointment_for_token(token, *, now=None):
     if appointment is None:
         raise LinkInvalid("This link is not valid. Check that it was copied whole.")
     if appointment.manage_nonce != data.get("n"):
-        raise LinkInvalid(
+        raise LinkExpired(
             "This link was replaced: the appointment changed since it was sent. "
             "Use the link in the most recent email."
         )
     if appointment.start <= now:
-        raise LinkInvalid("This appointment has already started; the link has expired.")
+        raise LinkExpired("This appointment has already started; the link has expired.")
     return appointment
 
 
@@ -76,5 +80,5 @@ def offer_for_token(token, *, now=None):
     if offer is None:
         raise LinkInvalid("This link is not valid. Check that it was copied whole.")
     if offer.expires_at <= now:
-        raise LinkInvalid("This offer has expired.")
+        raise LinkExpired("This offer has expired.")
     return offer

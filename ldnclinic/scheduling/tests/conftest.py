@@ -1,6 +1,8 @@
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 
 from ldnclinic.accounts.models import Membership
 from ldnclinic.scheduling.models import Service, WorkingHours
@@ -32,3 +34,26 @@ def consult_service(clinic, practitioner, **fields):
             end=dt.time(12),
         )
     return service
+
+
+def race(attempts):
+    """Run each callable in its own thread (own database connection), all released at
+    once; returns what each returned or raised, in order."""
+    barrier = threading.Barrier(len(attempts))
+    results = [None] * len(attempts)
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = attempts[i]()
+        except Exception as error:  # noqa: BLE001 - the test inspects what each got
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(attempts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results

@@ -1,4 +1,5 @@
-"""Demo data for trying ldnclinic: two clinics, one login per role, ~30 patients.
+"""Demo data for trying ldnclinic: two clinics, one login per role, ~30 patients, and a
+calendar of appointments over this week and the next.
 
 Idempotent: running it again finds what exists and adds only what is missing.
 """
@@ -9,12 +10,27 @@ import random
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
 
 from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
 from ldnclinic.audit.log import Actor
 from ldnclinic.patients.actions import do_create_patient
 from ldnclinic.patients.models import Patient
-from ldnclinic.scheduling.models import Resource, Service, WorkingHours
+from ldnclinic.scheduling.actions import (
+    do_book_appointment,
+    do_cancel_appointment,
+    do_set_appointment_status,
+)
+from ldnclinic.scheduling.availability import find_service_slots
+from ldnclinic.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    BookingSource,
+    Resource,
+    Service,
+    WorkingHours,
+)
 
 DEMO_PASSWORD = "ldn-demo-2026"
 
@@ -175,7 +191,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo refuses to run with DJANGO_ENV=production.")
-        with transaction.atomic():
+        # The demo bookings are made up: their confirmation emails go nowhere.
+        quiet = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        with quiet, transaction.atomic():
             self.seed()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password ldn-demo-2026):"))
         for email in demo_logins():
@@ -282,6 +300,7 @@ class Command(BaseCommand):
                     date_of_birth=datetime.date(1970 + i * 9, 3, 3),
                     email=email,
                 )
+        seed_appointments(demo, actor, timezone.now())
 
     def seed_scheduling(self, demo):
         park_slope = Location.objects.get(clinic=demo, name="Park Slope")
@@ -349,3 +368,151 @@ class Command(BaseCommand):
 
 def demo_logins():
     return [s[0] for s in STAFF] + [p[0] for p in PORTAL_PATIENTS] + [OTHER_STAFF[0]]
+
+
+# Appointments -----------------------------------------------------------------------
+
+# Per practitioner and working day: which services they give (the first few that day).
+DAY_PLANS = {
+    "clinician": [
+        ["ldn-follow-up", "microneedling-prp", "topical-review", "ldn-consultation"],
+        ["ldn-consultation", "led-therapy", "ldn-follow-up"],
+        ["topical-review", "ldn-follow-up", "microneedling-prp", "led-therapy"],
+    ],
+    "clinician2": [
+        ["laser-session", "ldn-follow-up", "led-therapy"],
+        ["ldn-consultation", "laser-session", "topical-review", "ldn-follow-up"],
+        ["led-therapy", "laser-session", "ldn-follow-up"],
+    ],
+}
+REASONS = {
+    "ldn-consultation": ["Considering LDN for psoriasis", "Hidradenitis, asking about LDN"],
+    "ldn-follow-up": ["4.5 mg dose review", "Sleep disturbance since titration", "Refill"],
+    "laser-session": ["Rosacea, session 2 of 4", "Pigmentation, session 3"],
+    "microneedling-prp": ["Acne scarring", "Session 2 of 3"],
+    "led-therapy": ["Red light, acne course", "Post-procedure recovery"],
+    "topical-review": ["Tacrolimus review", "Eczema flare"],
+}
+IDENTITY_REVIEW = (
+    "The email and name given online match this record, but the date of birth given "
+    "(1986-04-21) differs from the record's (1986-04-12)."
+)
+
+
+def seed_appointments(clinic, actor, now):
+    """A lively calendar for this week and the next, booked through the actions.
+
+    Idempotent per week: the bookings carry `demo-<monday>-<n>` idempotency keys, and a
+    week that has them is left alone. Bookings are made "a week before" each day, so that
+    notice rules allow today's; days already past are marked completed or no-show."""
+    tz = clinic.tz
+    today = now.astimezone(tz).date()
+    monday = today - datetime.timedelta(days=today.weekday())
+    prefix = f"demo-{monday:%Y%m%d}-"
+    if Appointment.objects.filter(clinic=clinic, idempotency_key__startswith=prefix).exists():
+        return
+    services = {
+        s.slug: s
+        for s in Service.objects.filter(clinic=clinic, is_active=True)
+        .select_related("clinic", "resource", "location")
+        .prefetch_related("practitioners")
+    }
+    staff = {
+        m.user.email.split("@")[0]: m
+        for m in Membership.objects.filter(clinic=clinic).select_related("user")
+    }
+    patients = list(Patient.objects.filter(clinic=clinic, is_active=True).order_by("pk"))
+    rng = random.Random(monday.toordinal())  # noqa: S311 - the same demo all week
+    booked = []
+    for offset in range(13):
+        day = monday + datetime.timedelta(days=offset)
+        for who, plans in DAY_PLANS.items():
+            for slug in plans[offset % len(plans)]:
+                service = services.get(slug)
+                if service is None or staff[who] not in service.practitioners.all():
+                    continue
+                fake_now = day_start(day, tz) - datetime.timedelta(days=7)
+                slots = find_service_slots(
+                    service, day, day, practitioner_ids={staff[who].pk}, now=fake_now
+                )
+                if not slots:
+                    continue
+                slot = slots[rng.randrange(len(slots))]
+                patient = patients[len(booked) * 7 % len(patients)]
+                appointment, _ = do_book_appointment(
+                    actor,
+                    patient=patient,
+                    service=service,
+                    start=slot.start,
+                    practitioner=staff[who],
+                    reason=rng.choice(REASONS[slug]),
+                    telehealth=service.telehealth_allowed and rng.random() < 0.4,
+                    idempotency_key=f"{prefix}{len(booked)}",
+                    now=fake_now,
+                )
+                booked.append(appointment)
+    _mark_the_past(actor, booked, now, today, tz)
+    _add_an_online_booking(clinic, actor, services, staff, patients, now, prefix, len(booked))
+
+
+def day_start(day, tz):
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+
+
+def _mark_the_past(actor, booked, now, today, tz):
+    """Past days: completed, the odd no-show. Today: a couple arrived or completed.
+    The first appointment still to come in the next day: cancelled late."""
+    booked.sort(key=lambda a: a.start)
+    todays = []
+    for n, appointment in enumerate(booked):
+        local_day = appointment.start.astimezone(tz).date()
+        if local_day == today:
+            todays.append(appointment)
+        elif local_day < today:
+            if n % 9 == 4:
+                do_set_appointment_status(actor, appointment, AppointmentStatus.NOSHOW, now=now)
+            else:
+                do_set_appointment_status(actor, appointment, AppointmentStatus.ARRIVED, now=now)
+                do_set_appointment_status(actor, appointment, AppointmentStatus.FULFILLED, now=now)
+    started = [a for a in todays if a.start <= now]
+    for appointment in started:
+        do_set_appointment_status(actor, appointment, AppointmentStatus.ARRIVED, now=now)
+        if appointment.end <= now:
+            do_set_appointment_status(actor, appointment, AppointmentStatus.FULFILLED, now=now)
+    # Early in the day: the first patients are already in the waiting room.
+    soon = [a for a in todays if now < a.start <= now + datetime.timedelta(hours=3)]
+    for appointment in soon[: max(0, 2 - len(started))]:
+        do_set_appointment_status(actor, appointment, AppointmentStatus.ARRIVED, now=now)
+    upcoming = [a for a in booked if a.start > now and a.status == AppointmentStatus.BOOKED]
+    if upcoming:
+        do_cancel_appointment(actor, upcoming[0], reason="Called in: unwell", now=now, late=True)
+
+
+def _add_an_online_booking(clinic, actor, services, staff, patients, now, prefix, n):
+    """A booking from the public page whose details only partly matched a record: the
+    front desk sees an "ID check" on it."""
+    service = services.get("ldn-follow-up")
+    if service is None:
+        return
+    tz = clinic.tz
+    today = now.astimezone(tz).date()
+    for offset in range(1, 8):
+        day = today + datetime.timedelta(days=offset)
+        slots = find_service_slots(service, day, day, now=now)
+        if slots:
+            break
+    else:
+        return
+    appointment, _ = do_book_appointment(
+        actor,
+        patient=patients[0],
+        service=service,
+        start=slots[len(slots) // 2].start,
+        reason="Booked online: LDN for lichen planus",
+        idempotency_key=f"{prefix}{n}",
+        source=BookingSource.ONLINE,
+        now=now,
+    )
+    # As the public booking flow does when a match is only partial.
+    appointment.identity_review = IDENTITY_REVIEW
+    appointment.save(update_fields=["identity_review"])

@@ -12,7 +12,16 @@ from django.urls import URLResolver, get_resolver, reverse
 from ldnclinic.accounts.models import ApiToken, Membership
 from ldnclinic.api import api
 from ldnclinic.conftest import PERSONAS
-from ldnclinic.scheduling.models import Appointment, Service
+from ldnclinic.scheduling.links import manage_token, offer_token
+from ldnclinic.scheduling.models import (
+    Appointment,
+    ClinicClosure,
+    Resource,
+    Service,
+    TimeOff,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 
 #           admin clinician frontdesk patient patient2 other_staff anonymous
 STAFF_PAGE = (200, 200, 200, 404, 404, 200, 302)
@@ -25,6 +34,7 @@ SIGNED_IN = (200, 200, 200, 200, 200, 200, 302)
 SIGNED_IN_POST = (302, 302, 302, 302, 302, 302, 302)
 EVERYONE = (200,) * 7
 GUEST_ONLY = (302, 302, 302, 302, 302, 302, 200)
+CALENDAR_APPOINTMENT = (200, 200, 200, 404, 404, 404, 302)
 
 # name: (method, url kwargs from the world, POST data, expected per persona)
 WEB = {
@@ -60,6 +70,110 @@ WEB = {
     "staff_edit": ("get", {"pk": "membership"}, None, ADMIN_OBJECT),
     "audit_list": ("get", {}, None, ADMIN_PAGE),
     "audit_export": ("get", {}, None, ADMIN_PAGE),
+    # Calendar feeds: each staff member manages only their own (no ids in the URLs);
+    # the .ics answers a valid token only, so a made-up one is 404 for everyone.
+    "calendar_feed": ("get", {}, None, STAFF_PAGE),
+    "calendar_feed_create": ("post", {}, {}, (200, 200, 200, 404, 404, 200, 302)),
+    "calendar_feed_revoke": ("post", {}, {}, (302, 302, 302, 404, 404, 302, 302)),
+    "calendar_feed_ics": ("get", {"token": "not-a-feed-token"}, None, (404,) * 7),
+    # Waitlist: the portal pages are the patient's own (staff have none: 404); the staff
+    # pages are the clinic's; an offer link is the credential, so it opens for anyone.
+    "waitlist_portal": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "waitlist_portal_leave": (
+        "post",
+        {"pk": "waitlist_entry"},
+        {},
+        (404, 404, 404, 302, 404, 404, 302),
+    ),
+    "waitlist_list": ("get", {}, None, STAFF_PAGE),
+    "waitlist_add": ("get", {}, None, STAFF_PAGE),
+    "waitlist_remove": ("post", {"pk": "waitlist_entry"}, {}, (302, 302, 302, 404, 404, 404, 302)),
+    "waitlist_offer": ("get", {"token": "offer_token"}, None, EVERYONE),
+    # Scheduling settings: the clinic admin's, for their own clinic's objects only.
+    "scheduling_services": ("get", {}, None, ADMIN_PAGE),
+    "scheduling_service_create": ("get", {}, None, ADMIN_PAGE),
+    "scheduling_service_edit": ("get", {"pk": "settings_service"}, None, ADMIN_OBJECT),
+    "scheduling_resources": ("get", {}, None, ADMIN_PAGE),
+    "scheduling_resource_create": ("get", {}, None, ADMIN_PAGE),
+    "scheduling_resource_edit": ("get", {"pk": "settings_resource"}, None, ADMIN_OBJECT),
+    "scheduling_hours": ("get", {}, None, ADMIN_PAGE),
+    "scheduling_hours_edit": ("get", {"pk": "membership"}, None, ADMIN_OBJECT),
+    "scheduling_time_off": ("get", {"pk": "membership"}, None, ADMIN_OBJECT),
+    "scheduling_time_off_remove": (
+        "post",
+        {"pk": "settings_time_off"},
+        {},
+        (302, 403, 403, 404, 404, 404, 302),
+    ),
+    "scheduling_closures": ("get", {}, None, ADMIN_PAGE),
+    "scheduling_closure_remove": (
+        "post",
+        {"pk": "settings_closure"},
+        {},
+        (302, 403, 403, 404, 404, 404, 302),
+    ),
+    # Online booking: the public pages are for everyone (one clinic takes online bookings
+    # here, so /book/ redirects to it); a manage link is the credential, so it opens for
+    # anyone; the portal pages are the patient's own (staff book from the calendar: 404).
+    "booking-clinics": ("get", {}, None, (302,) * 7),
+    "booking-services": ("get", {"clinic_slug": "clinic-x"}, None, EVERYONE),
+    "booking-slots": (
+        "get",
+        {"clinic_slug": "clinic-x", "service_slug": "consult"},
+        None,
+        EVERYONE,
+    ),
+    # Without ?start= (a time chosen on the previous page) the form is a 400 for everyone.
+    "booking-details": (
+        "get",
+        {"clinic_slug": "clinic-x", "service_slug": "consult"},
+        None,
+        (400,) * 7,
+    ),
+    "booking-manage": ("get", {"token": "manage_token"}, None, EVERYONE),
+    "booking-confirmed": ("get", {"token": "manage_token"}, None, EVERYONE),
+    "booking-reschedule": ("get", {"token": "manage_token"}, None, EVERYONE),
+    "booking-cancel": ("get", {"token": "manage_token"}, None, EVERYONE),
+    "booking-ics": ("get", {"token": "manage_token"}, None, EVERYONE),
+    "booking-portal": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "booking-portal-slots": (
+        "get",
+        {"clinic_slug": "clinic-x", "service_slug": "consult"},
+        None,
+        (404, 404, 404, 200, 200, 404, 302),
+    ),
+    "booking-portal-confirm": (
+        "get",
+        {"clinic_slug": "clinic-x", "service_slug": "consult"},
+        None,
+        (404, 404, 404, 400, 400, 404, 302),
+    ),
+    "booking-portal-reschedule": (
+        "get",
+        {"pk": "appointment"},
+        None,
+        (404, 404, 404, 200, 404, 404, 302),
+    ),
+    "booking-portal-cancel": (
+        "get",
+        {"pk": "appointment"},
+        None,
+        (404, 404, 404, 200, 404, 404, 302),
+    ),
+    # Staff calendar: every staff member's own clinic; an appointment of another clinic
+    # is a 404. The empty POSTs are refused by the form (200, the panel with the error).
+    "calendar": ("get", {}, None, STAFF_PAGE),
+    "calendar_book": ("get", {}, None, STAFF_PAGE),
+    "calendar_appointment": ("get", {"pk": "appointment"}, None, CALENDAR_APPOINTMENT),
+    "calendar_appointment_move": ("get", {"pk": "appointment"}, None, CALENDAR_APPOINTMENT),
+    "calendar_appointment_status": ("post", {"pk": "appointment"}, {}, CALENDAR_APPOINTMENT),
+    "calendar_appointment_cancel": ("post", {"pk": "appointment"}, {}, CALENDAR_APPOINTMENT),
+    "calendar_appointment_identity_checked": (
+        "post",
+        {"pk": "appointment"},
+        {},
+        CALENDAR_APPOINTMENT,
+    ),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }
@@ -121,6 +235,23 @@ API = {
         None,
         (200,) * 7,
     ),
+    # Public, no account: the same for everyone. No working hours in this world, so the
+    # time is not offered: 422.
+    "POST /api/v1/public/bookings": (
+        {},
+        {
+            "service": "consult",
+            "start": "2026-12-07T09:00:00-05:00",
+            "patient": {
+                "given_name": "New",
+                "family_name": "Person",
+                "email": "new.person@example.test",
+                "phone": "+1 555 0100",
+                "birth_date": "1990-01-01",
+            },
+        },
+        (422,) * 7,
+    ),
 }
 
 
@@ -179,7 +310,34 @@ def world(users, patient_a, patient_b, clinic):
         blocked_start=start,
         blocked_end=start + datetime.timedelta(minutes=30),
     )
+    entry = WaitlistEntry.objects.create(
+        clinic=clinic,
+        patient=patient_a,
+        service=service,
+        earliest_date=datetime.date(2029, 12, 1),
+        latest_date=datetime.date(2030, 1, 31),
+    )
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        start=start - datetime.timedelta(days=7),
+        practitioner=appointment.practitioner,
+        expires_at=start - datetime.timedelta(days=8),
+    )
+    resource = Resource.objects.create(
+        clinic=clinic, location=clinic.locations.first(), name="Laser", kind="device"
+    )
+    time_off = TimeOff.objects.create(
+        practitioner=appointment.practitioner, date=datetime.date(2030, 1, 10)
+    )
+    closure = ClinicClosure.objects.create(clinic=clinic, date=datetime.date(2030, 1, 11))
     return {
+        "settings_service": service.pk,
+        "settings_resource": resource.pk,
+        "settings_time_off": time_off.pk,
+        "settings_closure": closure.pk,
+        "waitlist_entry": entry.pk,
+        "offer_token": offer_token(offer),
+        "manage_token": manage_token(appointment),
         "appointment": appointment.pk,
         "patient": patient_a.pk,
         "location": clinic.locations.first().pk,
@@ -201,7 +359,7 @@ def test_web_access(name, persona, client_for, world):
     response = client.post(url, data) if method == "post" else client.get(url)
     want = expected[PERSONAS.index(persona)]
     assert response.status_code == want, f"{persona} {method.upper()} {url}"
-    if want == 302 and persona == "anonymous" and name not in ("home", "logout"):
+    if want == 302 and persona == "anonymous" and name not in ("home", "logout", "booking-clinics"):
         assert response["Location"].startswith(reverse("login")) or name == "login"
 
 

@@ -20,7 +20,7 @@ class Event(models.IntegerChoices):
     APPOINTMENT_STATUS_CHANGED = 203, "Appointment status changed"
     APPOINTMENT_VIEWED = 204, "Appointment viewed"
     APPOINTMENT_LIST_VIEWED = 205, "Appointments listed"
-    APPOINTMENT_IDENTITY_CHECKED = 206, "Online booking identity checked"
+    APPOINTMENT_IDENTITY_CHECKED = 206, "Online booking matched to a patient record"
     APPOINTMENT_EMAIL_SENT = 207, "Appointment email sent"
     REMINDER_SENT = 208, "Appointment reminder sent"
     REMINDER_FAILED = 209, "Appointment reminder failed"
@@ -29,6 +29,7 @@ class Event(models.IntegerChoices):
     WAITLIST_ACCEPTED = 212, "Waitlist offer accepted"
     WAITLIST_LEFT = 213, "Waitlist left"
     CALENDAR_FEED_READ = 215, "Calendar feed read"
+    APPOINTMENT_IDENTITY_CONFIRMED = 216, "Online booking identity confirmed by staff"
 
     CLINIC_UPDATED = 800, "Clinic settings changed"
     CLINIC_CREATED = 803, "Clinic created"

@@ -360,7 +360,7 @@ def do_clear_identity_review(actor: Actor, appointment):
     appointment._history_user = actor.user
     appointment.save(update_fields=["identity_review"])
     record(
-        Event.APPOINTMENT_IDENTITY_CHECKED,
+        Event.APPOINTMENT_IDENTITY_CONFIRMED,
         actor,
         patient=appointment.patient,
         subject=appointment,

@@ -186,7 +186,7 @@ def test_the_desk_clears_an_identity_check(client_for, appointment):
     response = client.post(url("calendar_appointment_identity_checked", appointment))
     assert response.status_code == 302
     assert reload(appointment).identity_review == ""
-    (event,) = events(Event.APPOINTMENT_IDENTITY_CHECKED)
+    (event,) = events(Event.APPOINTMENT_IDENTITY_CONFIRMED)
     assert event.payload == {"before": note}
     assert event.actor.email == "frontdesk@x.test"
     assert reload(appointment).history.first().history_user.email == "frontdesk@x.test"
@@ -197,7 +197,7 @@ def test_there_is_nothing_to_clear_without_a_check(client_for, appointment):
         url("calendar_appointment_identity_checked", appointment)
     )
     assert "no identity check pending" in response.content.decode()
-    assert not events(Event.APPOINTMENT_IDENTITY_CHECKED).exists()
+    assert not events(Event.APPOINTMENT_IDENTITY_CONFIRMED).exists()
 
 
 # Move

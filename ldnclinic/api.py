@@ -181,11 +181,13 @@ def _register_routers():
     from ldnclinic.patients.api import router as patients_router
     from ldnclinic.scheduling.api import router as scheduling_router
     from ldnclinic.scheduling.api_public import router as public_booking_router
+    from ldnclinic.screening.api import router as screening_router
 
     api.add_router("/", accounts_router)
     api.add_router("/patients", patients_router)
     api.add_router("/", scheduling_router)
     api.add_router("/", public_booking_router)
+    api.add_router("/", screening_router)
 
 
 _register_routers()

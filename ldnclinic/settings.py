@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ldnclinic.audit",
     "ldnclinic.patients",
     "ldnclinic.scheduling",
+    "ldnclinic.screening",
 ]
 if env_str("DATABASE_URL").startswith(("postgres://", "postgresql://")):
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -189,6 +190,10 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 SMS_BACKEND = env_str("SMS_BACKEND", "ldnclinic.core.sms.ConsoleBackend")
 # Public online booking: at most this many attempts per client address per hour.
 PUBLIC_BOOKING_PER_HOUR = env_int("PUBLIC_BOOKING_PER_HOUR", 10)
+# The anonymous self-check page: answers per client address per hour.
+SELF_CHECK_PER_HOUR = env_int("SELF_CHECK_PER_HOUR", 30)
+# POST /api/v1/screening/evaluate without a staff login: calls per address per hour.
+PUBLIC_SCREENING_PER_HOUR = env_int("PUBLIC_SCREENING_PER_HOUR", 60)
 # That limit is counted in the cache, which every worker process must share: a database
 # table, which `migrate` creates (scheduling/apps.py runs createcachetable after it).
 CACHES = {

@@ -17,6 +17,7 @@ urlpatterns = [
     path("clinic/scheduling/", include("ldnclinic.scheduling.urls_settings")),
     path("", include("ldnclinic.scheduling.urls_feeds")),
     path("", include("ldnclinic.scheduling.urls_waitlist")),
+    path("", include("ldnclinic.screening.urls")),
     path("", include("ldnclinic.accounts.urls")),
 ]
 

@@ -382,18 +382,22 @@ RATE_WINDOW_SECONDS = 3600
 
 
 def take_booking_attempt(request) -> int | None:
-    """Count one public booking attempt from the request's address. None when allowed;
-    when over settings.PUBLIC_BOOKING_PER_HOUR, the seconds until the next hour starts.
+    """Count one public booking attempt (limit settings.PUBLIC_BOOKING_PER_HOUR)."""
+    return take_hourly_attempt(request, "public-booking", settings.PUBLIC_BOOKING_PER_HOUR)
+
+
+def take_hourly_attempt(request, scope: str, limit: int) -> int | None:
+    """Count one attempt at `scope` from the request's address. None when allowed; when
+    over `limit` this hour, the seconds until the next hour starts.
 
     Counting uses only `cache.add`, which is atomic on every shared backend (a database
     row insert, memcached, redis), whereas `cache.incr` is a read then a write on the
     database cache: attempt number n claims the key ...:n, so however many workers race,
     at most `limit` claims succeed per hour. The ...:next key is only a hint where to
     start claiming."""
-    limit = settings.PUBLIC_BOOKING_PER_HOUR
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    base = f"public-booking:{client_ip(request) or 'unknown'}:{window}"
+    base = f"{scope}:{client_ip(request) or 'unknown'}:{window}"
     timeout = RATE_WINDOW_SECONDS + 60
     first = cache.get(f"{base}:next", 0)
     for attempt in range(min(first, limit), limit):

@@ -40,6 +40,7 @@ CALENDAR_APPOINTMENT = (200, 200, 200, 404, 404, 404, 302)
 WEB = {
     "home": ("get", {}, None, (302,) * 7),
     "healthz": ("get", {}, None, EVERYONE),
+    "self_check": ("get", {}, None, EVERYONE),
     "login": ("get", {}, None, GUEST_ONLY),
     "two_factor_verify": ("get", {}, None, (302,) * 7),
     "logout": ("post", {}, {}, (302,) * 7),
@@ -251,6 +252,12 @@ API = {
             },
         },
         (422,) * 7,
+    ),
+    # Public and stateless: the same screen for everyone (anonymous callers rate-limited).
+    "POST /api/v1/screening/evaluate": (
+        {},
+        {"medications": ["Tylenol with codeine"], "procedures": ["ldn"]},
+        (200,) * 7,
     ),
 }
 

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "ldnclinic.patients",
     "ldnclinic.scheduling",
     "ldnclinic.screening",
+    "ldnclinic.intake",
+    "ldnclinic.consents",
 ]
 if env_str("DATABASE_URL").startswith(("postgres://", "postgresql://")):
     INSTALLED_APPS.append("django.contrib.postgres")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("ldnclinic.scheduling.urls_feeds")),
     path("", include("ldnclinic.scheduling.urls_waitlist")),
     path("", include("ldnclinic.screening.urls")),
+    path("", include("ldnclinic.intake.urls")),
+    path("", include("ldnclinic.consents.urls")),
     path("", include("ldnclinic.accounts.urls")),
 ]
 

@@ -74,6 +74,8 @@ def chart_tabs(patient, active, *, staff):
     ]
     if staff:
         tabs.append(("history", "Record history", reverse("patient_history", args=[patient.pk])))
+        tabs.append(("intake", "Intake", reverse("patient_intake", args=[patient.pk])))
+        tabs.append(("consents", "Consents", reverse("patient_consents", args=[patient.pk])))
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in tabs]
 
 

@@ -64,6 +64,12 @@ WEB = {
     "patient_deactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
     "patient_reactivate": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
     "patient_invite": ("post", {"pk": "patient"}, {}, (302, 302, 302, 403, 404, 404, 302)),
+    # Intake: the portal form is the patient's own record only (staff have none: 404); the
+    # chart tab reads like the chart, its edit form is for the clinic's write roles.
+    "portal_intake_start": ("get", {}, None, (404, 404, 404, 302, 302, 404, 302)),
+    "portal_intake": ("get", {"pk": "patient"}, None, (404, 404, 404, 200, 404, 404, 302)),
+    "patient_intake": ("get", {"pk": "patient"}, None, CHART_READ),
+    "patient_intake_edit": ("get", {"pk": "patient"}, None, CHART_WRITE),
     "clinic_settings": ("get", {}, None, ADMIN_PAGE),
     "location_create": ("get", {}, None, ADMIN_PAGE),
     "location_edit": ("get", {"pk": "location"}, None, ADMIN_OBJECT),
@@ -175,6 +181,13 @@ WEB = {
         {},
         CALENDAR_APPOINTMENT,
     ),
+    # Consents: the portal pages are the patient's own (staff have none: 404); the PDF of
+    # a signature goes through the patient gate (no signature in this world: 404); the
+    # chart tab is staff-only.
+    "consents_portal": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "consent_sign": ("get", {"kind": "ldn_off_label"}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "consent_pdf": ("get", {"pk": 999999}, None, (404,) * 6 + (302,)),
+    "patient_consents": ("get", {"pk": "patient"}, None, (200, 200, 200, 404, 404, 404, 302)),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }

@@ -16,6 +16,7 @@ from ldnclinic.intake.models import (
     Questionnaire,
     QuestionnaireVersion,
 )
+from ldnclinic.screening.actions import do_run_screening
 
 LDN_INTAKE = "ldn-intake"
 LDN_INTAKE_FILE = Path(__file__).parent / "data" / "ldn_intake_v1.json"
@@ -123,6 +124,7 @@ def do_save_intake_draft(actor, patient, raw):
         version=response.version.number,
         missing=check.missing,
     )
+    do_run_screening(actor, patient, intake_response=response)
     return response, check
 
 
@@ -144,6 +146,7 @@ def do_submit_intake(actor, patient, raw):
             version=response.version.number,
             missing=check.missing,
         )
+        do_run_screening(actor, patient, intake_response=response)
         return response, check
     response.status = IntakeStatus.SUBMITTED
     response.submitted_at = timezone.now()
@@ -155,6 +158,7 @@ def do_submit_intake(actor, patient, raw):
         subject=response,
         version=response.version.number,
     )
+    do_run_screening(actor, patient, intake_response=response)
     return response, check
 
 
@@ -180,4 +184,5 @@ def do_edit_intake(actor, patient, raw):
         changed=changed,
         missing=check.missing,
     )
+    do_run_screening(actor, patient, intake_response=response)
     return response, check

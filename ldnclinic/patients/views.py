@@ -76,6 +76,7 @@ def chart_tabs(patient, active, *, staff):
         tabs.append(("history", "Record history", reverse("patient_history", args=[patient.pk])))
         tabs.append(("intake", "Intake", reverse("patient_intake", args=[patient.pk])))
         tabs.append(("consents", "Consents", reverse("patient_consents", args=[patient.pk])))
+        tabs.append(("screening", "Safety screen", reverse("patient_screening", args=[patient.pk])))
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in tabs]
 
 

@@ -181,3 +181,24 @@ class SelfCheckForm(forms.Form):
             naltrexone_hypersensitivity=_yes_no(data["allergy"]),
             depression=_yes_no(data["depression"]),
         )
+
+
+# Clinician review of a stored screening ------------------------------------------------
+
+
+class FindingForm(forms.Form):
+    """Which finding of which screening: hidden fields on each finding's button."""
+
+    screening = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    rule = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+
+class OverrideForm(FindingForm):
+    # The length rule lives in the action; the form only asks for the text.
+    reason = forms.CharField(
+        label="Reason for overriding",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required: why it is safe to proceed despite this contraindication.",
+    )

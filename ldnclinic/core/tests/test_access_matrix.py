@@ -188,6 +188,12 @@ WEB = {
     "consent_sign": ("get", {"kind": "ldn_off_label"}, None, (404, 404, 404, 200, 200, 404, 302)),
     "consent_pdf": ("get", {"pk": 999999}, None, (404,) * 6 + (302,)),
     "patient_consents": ("get", {"pk": "patient"}, None, (200, 200, 200, 404, 404, 404, 302)),
+    # Safety screen: the chart tab is staff-only; the write roles may run it again; only
+    # clinicians and admins review findings (an empty POST names no finding: redirect).
+    "patient_screening": ("get", {"pk": "patient"}, None, (200, 200, 200, 404, 404, 404, 302)),
+    "patient_screening_run": ("post", {"pk": "patient"}, {}, (302, 302, 302, 403, 404, 404, 302)),
+    "patient_screening_acknowledge": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
+    "patient_screening_override": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }

@@ -10,6 +10,7 @@ from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import record
 from ldnclinic.intake.facts import facts_from_answers
 from ldnclinic.intake.models import IntakeResponse
+from ldnclinic.screening.actions_rules import ruleset_for_clinic
 from ldnclinic.screening.engine import Facts, evaluate
 from ldnclinic.screening.models import (
     REASON_MIN_LENGTH,
@@ -58,7 +59,7 @@ def do_run_screening(actor, patient, *, intake_response=None, procedures=("ldn",
         intake_response = latest_intake(patient)
     answers = intake_response.answers if intake_response is not None else {}
     facts = Facts(**facts_from_answers(answers, patient.age))
-    result = evaluate(facts, procedures=procedures)
+    result = evaluate(facts, procedures=procedures, ruleset=ruleset_for_clinic(patient.clinic))
     screening = Screening(
         clinic_id=patient.clinic_id,
         patient=patient,

@@ -120,3 +120,45 @@ class FindingReview(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ScreeningIsFinal("Reviews are never deleted.")
+
+
+class RuleSeverity(models.TextChoices):
+    # The engine's severities (engine.SEVERITIES), worst first.
+    CONTRAINDICATED = "contraindicated", "Contraindicated"
+    REVIEW = "review", "Review"
+    CAUTION = "caution", "Caution"
+    INFO = "info", "Info"
+
+
+class ClinicRuleSetting(models.Model):
+    """A clinic's change to one practice-convention screening rule: off, or at another
+    severity. Rules taken from a label or a source are never changed per clinic; the
+    rule set a clinic screens with is derived in screening.clinic_rules."""
+
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="screening_rule_settings"
+    )
+    rule = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    severity = models.CharField(max_length=20, choices=RuleSeverity, null=True, blank=True)
+    note = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["clinic", "rule"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "rule"],
+                name="clinic_rule_setting_once",
+                violation_error_message="This clinic already has a setting for this rule.",
+            ),
+        ]
+
+    def __str__(self):
+        state = "on" if self.enabled else "off"
+        return f"{self.rule} at clinic {self.clinic_id}: {state}, {self.severity or 'default'}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ldnclinic.screening import views
+from ldnclinic.screening import views, views_rules
 
 urlpatterns = [
     path("self-check/", views.self_check, name="self_check"),
@@ -19,5 +19,11 @@ urlpatterns = [
         "patients/<int:pk>/screening/override/",
         views.patient_screening_override,
         name="patient_screening_override",
+    ),
+    path("clinic/screening-rules/", views_rules.screening_rules, name="screening_rules"),
+    path(
+        "clinic/screening-rules/<str:rule_id>/",
+        views_rules.screening_rules_edit,
+        name="screening_rules_edit",
     ),
 ]

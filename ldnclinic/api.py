@@ -178,16 +178,20 @@ def paginate(queryset, page: int, page_size: int | None):
 
 def _register_routers():
     from ldnclinic.accounts.api import router as accounts_router
+    from ldnclinic.intake.api import router as intake_router
     from ldnclinic.patients.api import router as patients_router
     from ldnclinic.scheduling.api import router as scheduling_router
     from ldnclinic.scheduling.api_public import router as public_booking_router
     from ldnclinic.screening.api import router as screening_router
+    from ldnclinic.screening.api_results import router as screening_results_router
 
     api.add_router("/", accounts_router)
     api.add_router("/patients", patients_router)
     api.add_router("/", scheduling_router)
     api.add_router("/", public_booking_router)
     api.add_router("/", screening_router)
+    api.add_router("/", intake_router)
+    api.add_router("/", screening_results_router)
 
 
 _register_routers()

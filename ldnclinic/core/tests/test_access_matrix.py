@@ -194,6 +194,10 @@ WEB = {
     "patient_screening_run": ("post", {"pk": "patient"}, {}, (302, 302, 302, 403, 404, 404, 302)),
     "patient_screening_acknowledge": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
     "patient_screening_override": ("post", {"pk": "patient"}, {}, CHART_CLINICAL),
+    # Screening rules: each admin sees and changes their own clinic's settings (no clinic
+    # in the URL, so another clinic's admin gets their own page).
+    "screening_rules": ("get", {}, None, ADMIN_PAGE),
+    "screening_rules_edit": ("get", {"rule_id": "skin.keloid"}, None, ADMIN_PAGE),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }
@@ -277,6 +281,34 @@ API = {
         {},
         {"medications": ["Tylenol with codeine"], "procedures": ["ldn"]},
         (200,) * 7,
+    ),
+    # Intake: read like the chart; filled by the patient themself or the clinic's write roles.
+    "GET /api/v1/patients/{patient_id}/intake": (
+        {"patient_id": "patient"},
+        None,
+        (200, 200, 200, 200, 404, 404, 401),
+    ),
+    "PUT /api/v1/patients/{patient_id}/intake": (
+        {"patient_id": "patient"},
+        {"answers": {"pregnant": "no"}, "submit": False},
+        (200, 200, 200, 200, 404, 404, 401),
+    ),
+    # Safety screen: staff only (the patient too gets 404); only clinicians and admins
+    # review, and this world has no screening to review: 422 for them.
+    "GET /api/v1/patients/{patient_id}/screening": (
+        {"patient_id": "patient"},
+        None,
+        (200, 200, 200, 404, 404, 404, 401),
+    ),
+    "POST /api/v1/patients/{patient_id}/screening/acknowledge": (
+        {"patient_id": "patient"},
+        {"rule": "ldn.thyroid"},
+        (422, 422, 403, 403, 404, 404, 401),
+    ),
+    "POST /api/v1/patients/{patient_id}/screening/override": (
+        {"patient_id": "patient"},
+        {"rule": "ldn.opioid.current", "reason": "Opioid stopped three weeks ago."},
+        (422, 422, 403, 403, 404, 404, 401),
     ),
 }
 

@@ -173,9 +173,12 @@ def do_reactivate_patient(actor: Actor, patient: Patient) -> Patient:
 
 
 @transaction.atomic
-def do_invite_patient_to_portal(actor: Actor, patient: Patient, *, site_url) -> Patient:
+def do_invite_patient_to_portal(
+    actor: Actor, patient: Patient, *, site_url, send_invite=True
+) -> Patient:
     """Give the patient a portal login: link the account with their email, or create one
-    and email a link to choose a password."""
+    and email a link to choose a password (`send_invite=False`: the caller's own email
+    carries that link, as the booking confirmation does)."""
     if not patient.is_active:
         raise ValidationError("Reactivate the record before inviting the patient.")
     if not patient.email:
@@ -204,7 +207,7 @@ def do_invite_patient_to_portal(actor: Actor, patient: Patient, *, site_url) -> 
         email=user.email,
         new_login=created,
     )
-    if created or not user.has_usable_password():
+    if send_invite and (created or not user.has_usable_password()):
         transaction.on_commit(
             lambda: send_account_invite(user, patient.clinic, site_url, as_patient=True)
         )

@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -148,17 +149,67 @@ def send_appointment_email(
     return True
 
 
+@transaction.atomic
+def open_portal_for_intake(patient):
+    """Give a patient who booked online a portal login without the invitation's own email:
+    the confirmation carries the set-password link. None when the address is already
+    another patient's login here."""
+    from ldnclinic.patients.actions import do_invite_patient_to_portal
+
+    try:
+        do_invite_patient_to_portal(
+            Actor.system(via="booking"),
+            patient,
+            site_url=settings.SITE_URL.rstrip("/"),
+            send_invite=False,
+        )
+    except ValidationError:
+        return None
+    return patient.user
+
+
+def intake_invitation(appointment):
+    """The confirmation's "before your visit" links, while the patient has no submitted
+    intake: {} when none applies. A patient without a login gets one only when they
+    booked online themselves; staff invite the others from the chart."""
+    from ldnclinic.accounts.actions import set_password_url
+    from ldnclinic.intake.models import IntakeResponse, IntakeStatus
+    from ldnclinic.scheduling.models import BookingSource
+
+    patient = appointment.patient
+    submitted = IntakeResponse.objects.filter(patient=patient, status=IntakeStatus.SUBMITTED)
+    if not patient.is_active or submitted.exists():
+        return {}
+    user = patient.user
+    if user is None and appointment.source == BookingSource.ONLINE:
+        try:
+            user = open_portal_for_intake(patient)
+        except IntegrityError:
+            # A twin booking made the login a moment ago: send the plain confirmation.
+            logger.warning("No portal login for patient %s", patient.pk)
+            user = None
+    if user is None:
+        return {}
+    site_url = settings.SITE_URL.rstrip("/")
+    return {
+        "intake_url": absolute(reverse("portal_intake_start")),
+        "consents_url": absolute(reverse("consents_portal")),
+        "set_password_url": "" if user.has_usable_password() else set_password_url(user, site_url),
+    }
+
+
 def _send_after_commit(appointment_id, kind, previous_start):
     from ldnclinic.scheduling.models import Appointment
 
     appointment = (
-        Appointment.objects.select_related("clinic", "service", "location", "patient")
+        Appointment.objects.select_related("clinic", "service", "location", "patient__user")
         .filter(pk=appointment_id)
         .first()
     )
     if appointment is None:
         return
-    send_appointment_email(appointment, kind, previous_start=previous_start)
+    extra = intake_invitation(appointment) if kind == CONFIRMATION else {}
+    send_appointment_email(appointment, kind, previous_start=previous_start, extra_context=extra)
 
 
 def queue_appointment_email(appointment, kind, *, previous_start=None):

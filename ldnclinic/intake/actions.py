@@ -134,20 +134,9 @@ def do_submit_intake(actor, patient, raw):
     what is missing."""
     response = _response_to_change(patient)
     check = _checked(response, patient, raw)
-    response.answers = check.answers
     if check.missing:
-        response.status = IntakeStatus.DRAFT
-        response.save()
-        record(
-            Event.INTAKE_SAVED,
-            actor,
-            patient=patient,
-            subject=response,
-            version=response.version.number,
-            missing=check.missing,
-        )
-        do_run_screening(actor, patient, intake_response=response)
-        return response, check
+        return do_save_intake_draft(actor, patient, raw)
+    response.answers = check.answers
     response.status = IntakeStatus.SUBMITTED
     response.submitted_at = timezone.now()
     response.save()

@@ -340,19 +340,24 @@ def booking_slots(request, clinic_slug, service_slug):
     )
 
 
+def _choose_a_time_first(request, service, slots_url):
+    """The details and confirm pages need ?start=…: send the visitor back to the times."""
+    return _notice(
+        request,
+        "Choose a time first",
+        "This page needs a time from the list of free times.",
+        400,
+        link={"url": slots_url, "label": f"See free times for {service.name}"},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def booking_details(request, clinic_slug, service_slug):
     service = _service_or_404(clinic_slug, service_slug)
     slots_url = reverse("booking-slots", args=[clinic_slug, service_slug])
     start = _parse_start(request.GET.get("start"))
     if start is None:
-        return _notice(
-            request,
-            "Choose a time first",
-            "This page needs a time from the list of free times.",
-            400,
-            link={"url": slots_url, "label": f"See free times for {service.name}"},
-        )
+        return _choose_a_time_first(request, service, slots_url)
     practitioner_value = request.GET.get("practitioner", "")
     form = BookingDetailsForm(
         request.POST if request.method == "POST" else None,
@@ -738,13 +743,7 @@ def portal_confirm(request, clinic_slug, service_slug):
     slots_url = reverse("booking-portal-slots", args=[clinic_slug, service_slug])
     start = _parse_start(request.GET.get("start"))
     if start is None:
-        return _notice(
-            request,
-            "Choose a time first",
-            "This page needs a time from the list of free times.",
-            400,
-            link={"url": slots_url, "label": f"See free times for {service.name}"},
-        )
+        return _choose_a_time_first(request, service, slots_url)
     practitioner_value = request.GET.get("practitioner", "")
     confirm_url = reverse("booking-portal-confirm", args=[clinic_slug, service_slug])
     # An empty POST is still a submission (every field is optional).

@@ -53,6 +53,16 @@ def _value(rows, key):
     return next(value for k, _, value in rows if k == key)
 
 
+def _question(label, choices, topic):
+    """A required one-answer question; its error names the topic."""
+    return forms.ChoiceField(
+        label=label,
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": f"Choose an answer about {topic}."},
+    )
+
+
 def _yes_no(key):
     return {"yes": True, "no": False}.get(key)
 
@@ -78,12 +88,11 @@ class SelfCheckForm(forms.Form):
         help_text="One per line, as written on the pack, including pain relief, cough "
         "syrups and anything bought without a prescription.",
     )
-    opioid = forms.ChoiceField(
-        label="Have you taken an opioid (for example codeine, tramadol, oxycodone, "
+    opioid = _question(
+        "Have you taken an opioid (for example codeine, tramadol, oxycodone, "
         "morphine, methadone or buprenorphine) in the last two weeks?",
-        choices=_choices(OPIOID_CHOICES),
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about opioids."},
+        _choices(OPIOID_CHOICES),
+        "opioids",
     )
     opioid_long_acting = forms.ChoiceField(
         label="Was it methadone or buprenorphine (Suboxone, Subutex)?",
@@ -91,55 +100,47 @@ class SelfCheckForm(forms.Form):
         widget=forms.RadioSelect,
         required=False,
     )
-    surgery = forms.ChoiceField(
-        label="Do you have an operation or procedure planned?",
-        choices=_choices(SURGERY_CHOICES),
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about planned operations."},
+    surgery = _question(
+        "Do you have an operation or procedure planned?",
+        _choices(SURGERY_CHOICES),
+        "planned operations",
     )
-    liver = forms.ChoiceField(
-        label="Do you have liver disease?",
-        choices=_choices(LIVER_CHOICES),
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about liver disease."},
+    liver = _question(
+        "Do you have liver disease?",
+        _choices(LIVER_CHOICES),
+        "liver disease",
     )
-    kidney = forms.ChoiceField(
-        label="Do you have kidney disease?",
-        choices=_choices(KIDNEY_CHOICES),
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about kidney disease."},
+    kidney = _question(
+        "Do you have kidney disease?",
+        _choices(KIDNEY_CHOICES),
+        "kidney disease",
     )
-    pregnancy = forms.ChoiceField(
-        label="Are you pregnant, trying to become pregnant, or breastfeeding?",
-        choices=_choices(PREGNANCY_CHOICES),
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about pregnancy."},
+    pregnancy = _question(
+        "Are you pregnant, trying to become pregnant, or breastfeeding?",
+        _choices(PREGNANCY_CHOICES),
+        "pregnancy",
     )
-    thyroid = forms.ChoiceField(
-        label="Do you take thyroid hormone (for example levothyroxine)?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about thyroid hormone."},
+    thyroid = _question(
+        "Do you take thyroid hormone (for example levothyroxine)?",
+        YES_NO,
+        "thyroid hormone",
     )
-    immunosuppressed = forms.ChoiceField(
-        label="Have you had an organ transplant, or do you take medicines that "
+    immunosuppressed = _question(
+        "Have you had an organ transplant, or do you take medicines that "
         "suppress the immune system?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about the immune system."},
+        YES_NO,
+        "the immune system",
     )
 
-    allergy = forms.ChoiceField(
-        label="Have you ever reacted badly to naltrexone (Revia, Vivitrol, Contrave or LDN)?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about naltrexone."},
+    allergy = _question(
+        "Have you ever reacted badly to naltrexone (Revia, Vivitrol, Contrave or LDN)?",
+        YES_NO,
+        "naltrexone",
     )
-    depression = forms.ChoiceField(
-        label="Do you have depression, or have you had thoughts of harming yourself?",
-        choices=YES_NO,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer about depression."},
+    depression = _question(
+        "Do you have depression, or have you had thoughts of harming yourself?",
+        YES_NO,
+        "depression",
     )
 
     def clean(self):

@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "ldnclinic.screening",
     "ldnclinic.intake",
     "ldnclinic.consents",
+    "ldnclinic.protocols",
+    "ldnclinic.plans",
+    "ldnclinic.prescriptions",
+    "ldnclinic.series",
 ]
 if env_str("DATABASE_URL").startswith(("postgres://", "postgresql://")):
     INSTALLED_APPS.append("django.contrib.postgres")

@@ -20,6 +20,11 @@ urlpatterns = [
     path("", include("ldnclinic.screening.urls")),
     path("", include("ldnclinic.intake.urls")),
     path("", include("ldnclinic.consents.urls")),
+    # Treatment: protocols, plans, prescriptions, session series.
+    path("", include("ldnclinic.protocols.urls")),
+    path("", include("ldnclinic.plans.urls")),
+    path("", include("ldnclinic.prescriptions.urls")),
+    path("", include("ldnclinic.series.urls")),
     path("", include("ldnclinic.accounts.urls")),
 ]
 

@@ -1,0 +1,130 @@
+"""Treatment plans: one patient, one condition, one protocol version, personalised. Every
+change to what the patient takes (the first draft, an edit, each adjustment) is a new
+`PlanVersion`; the plan row holds only its state."""
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    STOPPED = "stopped", "Stopped"
+
+
+# A plan the patient is on: at most one per patient and condition.
+LIVE_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+
+
+class Plan(models.Model):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="plans"
+    )
+    condition_slug = models.SlugField(max_length=80)
+    condition_name = models.CharField(max_length=120)
+    protocol_version = models.ForeignKey(
+        "protocols.ProtocolVersion", on_delete=models.PROTECT, related_name="plans"
+    )
+    status = models.CharField(max_length=12, choices=PlanStatus, default=PlanStatus.DRAFT)
+    stop_reason = models.TextField(blank=True)
+    clinician = models.ForeignKey(
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text="The clinician responsible for the plan.",
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "condition_slug"],
+                condition=models.Q(status__in=["active", "paused"]),
+                name="one_live_plan_per_patient_condition",
+                violation_error_message=(
+                    "This patient already has an active plan for this condition."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["clinic", "status"])]
+
+    def __str__(self):
+        return f"{self.condition_name} plan for {self.patient}"
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class VersionKind(models.TextChoices):
+    CREATED = "created", "Created"
+    EDITED = "edited", "Draft edited"
+    ADJUSTED = "adjusted", "Adjusted"
+    PAUSED = "paused", "Paused"
+    RESUMED = "resumed", "Resumed"
+    STOPPED = "stopped", "Stopped"
+
+
+class PlanVersion(models.Model):
+    """What the plan says from `effective_from` on. `params` holds the personalised scheme,
+    start date, duration, formulation and adjuncts; `adjustments` the adjustments made so
+    far, in order; `steps` the dose calendar computed from both (kept so history reads
+    exactly as it was shown). Frozen once saved."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=VersionKind, default=VersionKind.CREATED)
+    params = models.JSONField()
+    adjustments = models.JSONField(default=list, blank=True)
+    steps = models.JSONField(default=list, blank=True)
+    effective_from = models.DateField()
+    reason = models.TextField(blank=True)
+    source = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="What prompted the change: visit, side_effect, patient_request, other.",
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="plan_version_number_unique",
+                violation_error_message="This plan version exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A plan version cannot change; make a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Plan versions are kept.")

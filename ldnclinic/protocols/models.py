@@ -75,10 +75,6 @@ class ProtocolVersion(models.Model):
     def __str__(self):
         return f"{self.protocol} v{self.number}"
 
-    @property
-    def name(self):
-        return self.data.get("name", self.protocol.code)
-
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError(VERSIONS_ARE_FROZEN)
@@ -86,3 +82,7 @@ class ProtocolVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError(VERSIONS_ARE_FROZEN)
+
+    @property
+    def name(self):
+        return self.data.get("name", self.protocol.code)

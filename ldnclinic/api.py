@@ -180,10 +180,15 @@ def _register_routers():
     from ldnclinic.accounts.api import router as accounts_router
     from ldnclinic.intake.api import router as intake_router
     from ldnclinic.patients.api import router as patients_router
+    from ldnclinic.plans.api import router as plans_router
+    from ldnclinic.plans.api_preview import router as plan_preview_router
+    from ldnclinic.prescriptions.api import router as prescriptions_router
+    from ldnclinic.protocols.api import router as protocols_router
     from ldnclinic.scheduling.api import router as scheduling_router
     from ldnclinic.scheduling.api_public import router as public_booking_router
     from ldnclinic.screening.api import router as screening_router
     from ldnclinic.screening.api_results import router as screening_results_router
+    from ldnclinic.series.api import router as series_router
 
     api.add_router("/", accounts_router)
     api.add_router("/patients", patients_router)
@@ -192,6 +197,11 @@ def _register_routers():
     api.add_router("/", screening_router)
     api.add_router("/", intake_router)
     api.add_router("/", screening_results_router)
+    api.add_router("/", plan_preview_router)
+    api.add_router("/", protocols_router)
+    api.add_router("/", plans_router)
+    api.add_router("/", prescriptions_router)
+    api.add_router("/", series_router)
 
 
 _register_routers()

@@ -20,9 +20,7 @@ LIVE_STATUSES = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
 
 class Plan(models.Model):
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="plans"
-    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="plans")
     condition_slug = models.SlugField(max_length=80)
     condition_name = models.CharField(max_length=120)
     protocol_version = models.ForeignKey(

@@ -1,0 +1,5 @@
+"""Plans API."""
+
+from ninja import Router
+
+router = Router(tags=["Plans"])

@@ -1,0 +1,5 @@
+"""Plan preview API."""
+
+from ninja import Router
+
+router = Router(tags=["Plan preview"])

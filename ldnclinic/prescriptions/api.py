@@ -1,0 +1,5 @@
+"""Prescriptions API."""
+
+from ninja import Router
+
+router = Router(tags=["Prescriptions"])

@@ -1,0 +1,5 @@
+"""What prescriptions do when a plan changes (called by plans.actions in the same transaction)."""
+
+
+def plan_changed(actor, plan, version):
+    """`version` is the plan's new current version (or the plan changed state)."""

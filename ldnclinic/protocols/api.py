@@ -1,0 +1,5 @@
+"""Protocols API."""
+
+from ninja import Router
+
+router = Router(tags=["Protocols"])

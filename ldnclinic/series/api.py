@@ -1,0 +1,5 @@
+"""Session series API."""
+
+from ninja import Router
+
+router = Router(tags=["Session series"])

@@ -200,6 +200,8 @@ PUBLIC_BOOKING_PER_HOUR = env_int("PUBLIC_BOOKING_PER_HOUR", 10)
 SELF_CHECK_PER_HOUR = env_int("SELF_CHECK_PER_HOUR", 30)
 # POST /api/v1/screening/evaluate without a staff login: calls per address per hour.
 PUBLIC_SCREENING_PER_HOUR = env_int("PUBLIC_SCREENING_PER_HOUR", 60)
+# POST /api/v1/plans/preview without a staff login: calls per address per hour.
+PUBLIC_PLAN_PREVIEW_PER_HOUR = env_int("PUBLIC_PLAN_PREVIEW_PER_HOUR", 60)
 # That limit is counted in the cache, which every worker process must share: a database
 # table, which `migrate` creates (scheduling/apps.py runs createcachetable after it).
 CACHES = {

@@ -65,6 +65,8 @@ class Event(models.IntegerChoices):
     SERIES_CONFIRMED = 421, "Session series booked"
     SERIES_SHIFTED = 422, "Later sessions shifted after a move"
     SERIES_WITHDRAWN = 423, "Session proposals withdrawn"
+    SIDE_EFFECT_REPORTED = 430, "Side effect reported"
+    SIDE_EFFECT_REVIEWED = 431, "Side effect report reviewed"
 
     CLINIC_UPDATED = 800, "Clinic settings changed"
     CLINIC_CREATED = 803, "Clinic created"

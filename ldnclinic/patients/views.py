@@ -77,6 +77,7 @@ def chart_tabs(patient, active, *, staff):
         tabs.append(("intake", "Intake", reverse("patient_intake", args=[patient.pk])))
         tabs.append(("consents", "Consents", reverse("patient_consents", args=[patient.pk])))
         tabs.append(("screening", "Safety screen", reverse("patient_screening", args=[patient.pk])))
+        tabs.append(("plans", "Plans", reverse("patient_plans", args=[patient.pk])))
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in tabs]
 
 

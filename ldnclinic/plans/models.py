@@ -126,3 +126,79 @@ class PlanVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Plan versions are kept.")
+
+
+class Symptom(models.TextChoices):
+    VIVID_DREAMS = "vivid_dreams", "Vivid dreams"
+    INSOMNIA = "insomnia", "Insomnia"
+    HEADACHE = "headache", "Headache"
+    NAUSEA = "nausea", "Nausea"
+    OTHER = "other", "Other"
+
+
+class Severity(models.IntegerChoices):
+    MILD = 1, "Mild"
+    MODERATE = 2, "Moderate"
+    SEVERE = 3, "Severe"
+
+
+class ReportStatus(models.TextChoices):
+    NEW = "new", "New"
+    REVIEWED = "reviewed", "Reviewed"
+
+
+class SideEffectReport(models.Model):
+    """A side effect the patient (or staff on their behalf) reported on a live plan. The
+    clinician reviews it, often by adjusting the plan; the version that did so is kept.
+    Never deleted."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="side_effect_reports"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="side_effect_reports")
+    symptom = models.CharField(max_length=20, choices=Symptom)
+    severity = models.PositiveSmallIntegerField(choices=Severity)
+    started_on = models.DateField()
+    note = models.TextField(max_length=1000, blank=True)
+    reported_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=ReportStatus, default=ReportStatus.NEW)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_version = models.ForeignKey(
+        PlanVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resolved_reports",
+        help_text="The plan version that answered this report, if any.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=3),
+                name="side_effect_severity_1_to_3",
+                violation_error_message="Severity is mild, moderate or severe.",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "status"])]
+
+    def __str__(self):
+        return f"{self.get_symptom_display()} ({self.get_severity_display().lower()})"
+
+    @property
+    def summary(self) -> str:
+        """ "Insomnia (moderate) since 2026-11-20" """
+        return f"{self} since {self.started_on:%Y-%m-%d}"
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Side effect reports are kept.")

@@ -17,6 +17,7 @@ from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
 from ldnclinic.audit.log import Actor
 from ldnclinic.patients.actions import do_create_patient
 from ldnclinic.patients.models import Patient
+from ldnclinic.plans.demo import seed_demo_plans
 from ldnclinic.scheduling.actions import (
     do_book_appointment,
     do_cancel_appointment,
@@ -301,6 +302,7 @@ class Command(BaseCommand):
                     email=email,
                 )
         seed_appointments(demo, actor, timezone.now())
+        seed_demo_plans(demo)
 
     def seed_scheduling(self, demo):
         park_slope = Location.objects.get(clinic=demo, name="Park Slope")

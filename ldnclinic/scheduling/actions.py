@@ -268,6 +268,10 @@ def do_reschedule_appointment(actor: Actor, appointment, *, start, practitioner=
     )
     notify.queue_appointment_email(appointment, notify.RESCHEDULED, previous_start=freed[0])
     _offer_to_waitlist(appointment, *freed)
+    from ldnclinic.series.actions import shift_after_reschedule  # series books through here
+
+    # A plan session moved: the later sessions of its series follow.
+    shift_after_reschedule(actor, appointment, now=now)
     return appointment
 
 

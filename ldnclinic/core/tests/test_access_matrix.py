@@ -11,7 +11,16 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from ldnclinic.accounts.models import ApiToken, Membership
 from ldnclinic.api import api
+from ldnclinic.audit.log import Actor
 from ldnclinic.conftest import PERSONAS
+from ldnclinic.plans.actions import do_create_plan
+from ldnclinic.plans.actions_side_effects import do_report_side_effect
+from ldnclinic.plans.params import default_params
+from ldnclinic.prescriptions.actions import do_draft_prescription
+from ldnclinic.prescriptions.tests.factories import make_pharmacy, make_plan
+from ldnclinic.protocols.actions import do_create_protocol
+from ldnclinic.protocols.library import get_protocol_version
+from ldnclinic.protocols.seed import seed_protocols
 from ldnclinic.scheduling.links import manage_token, offer_token
 from ldnclinic.scheduling.models import (
     Appointment,
@@ -22,6 +31,7 @@ from ldnclinic.scheduling.models import (
     WaitlistEntry,
     WaitlistOffer,
 )
+from ldnclinic.series.models import PlanSession
 
 #           admin clinician frontdesk patient patient2 other_staff anonymous
 STAFF_PAGE = (200, 200, 200, 404, 404, 200, 302)
@@ -35,6 +45,8 @@ SIGNED_IN_POST = (302, 302, 302, 302, 302, 302, 302)
 EVERYONE = (200,) * 7
 GUEST_ONLY = (302, 302, 302, 302, 302, 302, 200)
 CALENDAR_APPOINTMENT = (200, 200, 200, 404, 404, 404, 302)
+PLAN_STAFF = (200, 200, 200, 404, 404, 404, 302)
+PLAN_WRITE = (200, 200, 403, 403, 404, 404, 302)
 
 # name: (method, url kwargs from the world, POST data, expected per persona)
 WEB = {
@@ -198,12 +210,78 @@ WEB = {
     # in the URL, so another clinic's admin gets their own page).
     "screening_rules": ("get", {}, None, ADMIN_PAGE),
     "screening_rules_edit": ("get", {"rule_id": "skin.keloid"}, None, ADMIN_PAGE),
+    # Protocols: every staff member reads the clinic's library; only admins edit.
+    "protocol_list": ("get", {}, None, STAFF_PAGE),
+    "protocol_create": ("get", {}, None, ADMIN_PAGE),
+    "protocol_detail": ("get", {"code": "protocol"}, None, CALENDAR_APPOINTMENT),
+    "protocol_version": ("get", {"code": "protocol", "number": 1}, None, CALENDAR_APPOINTMENT),
+    "protocol_edit": ("get", {"code": "protocol"}, None, ADMIN_OBJECT),
+    "protocol_archive": ("post", {"code": "protocol"}, {}, (302, 403, 403, 404, 404, 404, 302)),
+    # Plans ("plan" is a never-screened draft; "active_plan" is live): staff read, clinical
+    # roles write; the patient sees their own through the portal pages.
+    "patient_plans": ("get", {"pk": "patient"}, None, PLAN_STAFF),
+    "plan_create": ("get", {"pk": "patient"}, None, PLAN_WRITE),
+    "plan_preview_fragment": ("post", {"pk": "patient"}, {}, PLAN_WRITE),
+    "plan_detail": ("get", {"pk": "plan"}, None, PLAN_STAFF),
+    "plan_version": ("get", {"pk": "plan", "number": 1}, None, PLAN_STAFF),
+    "plan_edit": ("get", {"pk": "plan"}, None, PLAN_WRITE),
+    "plan_activate": ("post", {"pk": "plan"}, {}, CHART_CLINICAL),
+    "plan_complete": ("post", {"pk": "plan"}, {}, CHART_CLINICAL),
+    "plan_adjust": ("get", {"pk": "plan"}, None, (302, 302, 403, 403, 404, 404, 302)),
+    "plan_adjust_preview": ("post", {"pk": "plan"}, {}, (400, 400, 403, 403, 404, 404, 302)),
+    "plan_handout": ("get", {"pk": "active_plan"}, None, PLAN_STAFF),
+    "portal_plans": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "portal_plan": ("get", {"pk": "active_plan"}, None, (404, 404, 404, 200, 404, 404, 302)),
+    "portal_plan_handout": (
+        "get",
+        {"pk": "active_plan"},
+        None,
+        (404, 404, 404, 200, 404, 404, 302),
+    ),
+    # Prescriptions: clinicians and admins draft and sign; the front desk reads and prints.
+    "prescription_draft": ("get", {"plan_pk": "active_plan"}, None, PLAN_WRITE),
+    "prescription_detail": ("get", {"pk": "prescription"}, None, PLAN_STAFF),
+    "prescription_sign": ("post", {"pk": "prescription"}, {}, (200, 200, 403, 404, 404, 404, 302)),
+    "prescription_void": ("post", {"pk": "prescription"}, {}, (200, 200, 403, 404, 404, 404, 302)),
+    # A draft has no PDF yet.
+    "prescription_pdf": ("get", {"pk": "prescription"}, None, (404,) * 6 + (302,)),
+    "compounding_settings": ("get", {}, None, ADMIN_PAGE),
+    "pharmacy_create": ("get", {}, None, ADMIN_PAGE),
+    "pharmacy_edit": ("get", {"pk": "pharmacy"}, None, ADMIN_OBJECT),
+    "pharmacy_set_active": (
+        "post",
+        {"pk": "pharmacy"},
+        {"active": "1"},
+        (302, 403, 403, 404, 404, 404, 302),
+    ),
+    # Session series: the front desk confirms and moves too.
+    "series_list": ("get", {}, None, STAFF_PAGE),
+    "plan_series": ("get", {"pk": "active_plan"}, None, PLAN_STAFF),
+    # Nothing proposed that can be booked: the confirm answers with a message (302).
+    "plan_series_confirm": ("post", {"pk": "active_plan"}, {}, (302, 302, 302, 403, 404, 404, 302)),
+    "series_session_move": ("get", {"pk": "plan_session"}, None, PLAN_STAFF),
+    # Side effects: the patient reports on their own live plan; clinicians review.
+    "portal_side_effect_report": (
+        "post",
+        {"pk": "active_plan"},
+        {"symptom": "insomnia", "severity": "2", "started_on": "2020-01-01"},
+        (404, 404, 404, 302, 404, 404, 302),
+    ),
+    "side_effect_review": (
+        "post",
+        {"pk": "active_plan", "report_pk": "side_effect"},
+        {},
+        CHART_CLINICAL,
+    ),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }
 
 #             admin clinician frontdesk patient patient2 other_staff anonymous
 API_SIGNED_IN = (200, 200, 200, 200, 200, 200, 401)
+API_PLAN_STAFF = (200, 200, 200, 404, 404, 404, 401)
+API_PLAN_READ = (200, 200, 200, 200, 404, 404, 401)
+API_PLAN_WRITE = (422, 422, 403, 403, 404, 404, 401)
 NEW_PATIENT = {"given_name": "New", "family_name": "Person", "date_of_birth": "1990-01-01"}
 
 # "METHOD /path": (path params from the world, JSON body, expected per persona)
@@ -310,6 +388,106 @@ API = {
         {"rule": "ldn.opioid.current", "reason": "Opioid stopped three weeks ago."},
         (422, 422, 403, 403, 404, 404, 401),
     ),
+    # Stateless like the screen: a dose calendar for everyone (non-staff rate-limited).
+    "POST /api/v1/plans/preview": (
+        {},
+        {
+            "start_date": "2026-01-05",
+            "start_mg": 1.5,
+            "step_mg": 1.5,
+            "interval_days": 7,
+            "target_mg": 4.5,
+            "duration_days": 84,
+            "formulation": {"type": "capsule"},
+        },
+        (200,) * 7,
+    ),
+    "GET /api/v1/protocols": ({}, None, (200, 200, 200, 404, 404, 200, 401)),
+    "GET /api/v1/protocols/{code}": ({"code": "protocol"}, None, API_PLAN_STAFF),
+    "GET /api/v1/protocols/{code}/versions/{number}": (
+        {"code": "protocol", "number": 1},
+        None,
+        API_PLAN_STAFF,
+    ),
+    "GET /api/v1/plans": ({}, None, API_SIGNED_IN),
+    "POST /api/v1/plans": (
+        {},
+        {"patient": "patient", "protocol": "psoriasis-ldn"},
+        (201, 201, 403, 403, 404, 404, 401),
+    ),
+    "GET /api/v1/plans/{plan_id}": ({"plan_id": "plan"}, None, API_PLAN_READ),
+    "PATCH /api/v1/plans/{plan_id}": (
+        {"plan_id": "plan"},
+        {"params": {"duration_days": 56}},
+        (200, 200, 403, 403, 404, 404, 401),
+    ),
+    # The draft's patient was never screened: activation is refused (422).
+    "POST /api/v1/plans/{plan_id}/activate": ({"plan_id": "plan"}, None, API_PLAN_WRITE),
+    "POST /api/v1/plans/{plan_id}/adjust": (
+        {"plan_id": "plan"},
+        {"kind": "morning", "reason": "Insomnia"},
+        API_PLAN_WRITE,
+    ),
+    "POST /api/v1/plans/{plan_id}/pause": (
+        {"plan_id": "plan"},
+        {"reason": "Surgery"},
+        API_PLAN_WRITE,
+    ),
+    "POST /api/v1/plans/{plan_id}/resume": (
+        {"plan_id": "plan"},
+        {"reason": "Recovered"},
+        API_PLAN_WRITE,
+    ),
+    "POST /api/v1/plans/{plan_id}/stop": (
+        {"plan_id": "plan"},
+        {"reason": "No benefit"},
+        API_PLAN_WRITE,
+    ),
+    "POST /api/v1/plans/{plan_id}/complete": ({"plan_id": "plan"}, None, API_PLAN_WRITE),
+    "GET /api/v1/plans/{plan_id}/versions": ({"plan_id": "plan"}, None, API_PLAN_READ),
+    "GET /api/v1/plans/{plan_id}/prescriptions": (
+        {"plan_id": "active_plan"},
+        None,
+        API_PLAN_STAFF,
+    ),
+    "POST /api/v1/plans/{plan_id}/prescriptions": (
+        {"plan_id": "active_plan"},
+        {"pharmacy": "pharmacy"},
+        (201, 201, 403, 403, 404, 404, 401),
+    ),
+    "GET /api/v1/prescriptions/{prescription_id}": (
+        {"prescription_id": "prescription"},
+        None,
+        API_PLAN_STAFF,
+    ),
+    "POST /api/v1/prescriptions/{prescription_id}/sign": (
+        {"prescription_id": "prescription"},
+        {"password": "not the password"},
+        (422, 422, 403, 404, 404, 404, 401),
+    ),
+    "GET /api/v1/prescriptions/{prescription_id}/pdf": (
+        {"prescription_id": "prescription"},
+        None,
+        (404, 404, 404, 404, 404, 404, 401),
+    ),
+    "GET /api/v1/plans/{plan_id}/side-effects": ({"plan_id": "active_plan"}, None, API_PLAN_READ),
+    "POST /api/v1/plans/{plan_id}/side-effects": (
+        {"plan_id": "active_plan"},
+        {"symptom": "insomnia", "severity": 2, "started_on": "2020-01-01"},
+        (201, 201, 403, 201, 404, 404, 401),
+    ),
+    "GET /api/v1/plans/{plan_id}/sessions": ({"plan_id": "active_plan"}, None, API_PLAN_READ),
+    # The world's session window is past the booking horizon; no working hours to move to.
+    "POST /api/v1/plans/{plan_id}/sessions/confirm": (
+        {"plan_id": "active_plan"},
+        None,
+        (422, 422, 422, 403, 404, 404, 401),
+    ),
+    "POST /api/v1/plan-sessions/{session_id}/move": (
+        {"session_id": "plan_session"},
+        {"start": "2030-01-08T09:00:00-05:00"},
+        (422, 422, 422, 403, 404, 404, 401),
+    ),
 }
 
 
@@ -388,7 +566,50 @@ def world(users, patient_a, patient_b, clinic):
         practitioner=appointment.practitioner, date=datetime.date(2030, 1, 10)
     )
     closure = ClinicClosure.objects.create(clinic=clinic, date=datetime.date(2030, 1, 11))
+    clinician = Actor(user=users["clinician"], ip=None, via="test")
+    protocol = do_create_protocol(
+        clinician, clinic, {**seed_protocols()[0], "code": "clinic-x-only"}
+    )
+    psoriasis = get_protocol_version(clinic, "psoriasis-ldn")
+    draft_plan = do_create_plan(
+        clinician,
+        patient_a,
+        protocol_version=psoriasis,
+        condition=None,
+        params=default_params(psoriasis.data, start_date=datetime.date(2030, 1, 7)),
+    )
+    active_plan = make_plan(patient_a, start=datetime.date(2030, 1, 7))
+    pharmacy = make_pharmacy(clinic)
+    prescription = do_draft_prescription(clinician, active_plan, pharmacy=pharmacy)
+    plan_session = PlanSession.objects.create(
+        clinic=clinic,
+        patient=patient_a,
+        plan=active_plan,
+        plan_version=active_plan.current_version,
+        adjunct_code="laser",
+        adjunct_name="Laser",
+        service=service,
+        sequence=1,
+        target_date=datetime.date(2030, 1, 8),
+        earliest_date=datetime.date(2030, 1, 7),
+        latest_date=datetime.date(2030, 1, 14),
+    )
+    side_effect = do_report_side_effect(
+        Actor(user=users["patient"], ip=None, via="test"),
+        active_plan,
+        symptom="insomnia",
+        severity=2,
+        started_on=datetime.date(2020, 1, 1),
+        note="",
+    )
     return {
+        "side_effect": side_effect.pk,
+        "protocol": protocol.protocol.code,
+        "plan": draft_plan.pk,
+        "active_plan": active_plan.pk,
+        "pharmacy": pharmacy.pk,
+        "prescription": prescription.pk,
+        "plan_session": plan_session.pk,
         "settings_service": service.pk,
         "settings_resource": resource.pk,
         "settings_time_off": time_off.pk,

@@ -178,7 +178,9 @@ def paginate(queryset, page: int, page_size: int | None):
 
 def _register_routers():
     from ldnclinic.accounts.api import router as accounts_router
+    from ldnclinic.diary.api import router as diary_router
     from ldnclinic.intake.api import router as intake_router
+    from ldnclinic.outcomes.api import router as outcomes_router
     from ldnclinic.patients.api import router as patients_router
     from ldnclinic.plans.api import router as plans_router
     from ldnclinic.plans.api_preview import router as plan_preview_router
@@ -202,6 +204,8 @@ def _register_routers():
     api.add_router("/", plans_router)
     api.add_router("/", prescriptions_router)
     api.add_router("/", series_router)
+    api.add_router("/", outcomes_router)
+    api.add_router("/", diary_router)
 
 
 _register_routers()

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "ldnclinic.plans",
     "ldnclinic.prescriptions",
     "ldnclinic.series",
+    "ldnclinic.outcomes",
+    "ldnclinic.diary",
 ]
 if env_str("DATABASE_URL").startswith(("postgres://", "postgresql://")):
     INSTALLED_APPS.append("django.contrib.postgres")

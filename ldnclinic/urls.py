@@ -25,6 +25,9 @@ urlpatterns = [
     path("", include("ldnclinic.plans.urls")),
     path("", include("ldnclinic.prescriptions.urls")),
     path("", include("ldnclinic.series.urls")),
+    # Outcomes: instruments, the patient diary.
+    path("", include("ldnclinic.outcomes.urls")),
+    path("", include("ldnclinic.diary.urls")),
     path("", include("ldnclinic.accounts.urls")),
 ]
 

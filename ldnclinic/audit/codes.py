@@ -68,6 +68,9 @@ class Event(models.IntegerChoices):
     SIDE_EFFECT_REPORTED = 430, "Side effect reported"
     SIDE_EFFECT_REVIEWED = 431, "Side effect report reviewed"
 
+    DIARY_VIEWED = 500, "Diary viewed"
+    DIARY_ENTRY_SAVED = 501, "Diary entry saved"
+
     CLINIC_UPDATED = 800, "Clinic settings changed"
     CLINIC_CREATED = 803, "Clinic created"
     LOCATION_CREATED = 801, "Location added"

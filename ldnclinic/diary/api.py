@@ -1,0 +1,5 @@
+"""Patient diary API."""
+
+from ninja import Router
+
+router = Router(tags=["Patient diary"])

@@ -1,0 +1,5 @@
+"""Outcome instruments API."""
+
+from ninja import Router
+
+router = Router(tags=["Outcome instruments"])

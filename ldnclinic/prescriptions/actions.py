@@ -19,9 +19,15 @@ from ldnclinic.prescriptions.models import (
     Prescription,
     PrescriptionStatus,
 )
+from ldnclinic.scheduling.public import hourly_claims_used_up, take_hourly_claim
 from ldnclinic.screening.status import blocking_findings
 
 WRONG_PASSWORD = "That is not your password. Re-enter the password you sign in with."
+SIGNING_FAILURES_PER_HOUR = 5
+SIGNING_LOCKED = (
+    "Too many wrong passwords: signing is locked until the next hour. "
+    "Ask a clinic admin if this was not you."
+)
 NOT_A_PRESCRIBER = "Only a clinician or clinic admin of this clinic may sign prescriptions."
 PLAN_CLOSED = "This plan is {status}: there is nothing left to prescribe."
 PLAN_CHANGED = "The plan has changed since this draft. Draft a new prescription."
@@ -192,12 +198,25 @@ def _refuse_if_blocked(actor, prescription):
         raise PrescribingRefused(findings)
 
 
+def _check_signing_password(user, password):
+    """The password re-entered to sign. Wrong ones are counted per user: after
+    SIGNING_FAILURES_PER_HOUR, signing is locked for the rest of the hour, right password
+    or not, so a session left open cannot be used to guess it."""
+    key = f"prescription-sign-failures:{user.pk}"
+    if hourly_claims_used_up(key, SIGNING_FAILURES_PER_HOUR):
+        raise ValidationError({"password": SIGNING_LOCKED})
+    if password and user.check_password(password):
+        return
+    if take_hourly_claim(key, SIGNING_FAILURES_PER_HOUR) is not None:
+        raise ValidationError({"password": SIGNING_LOCKED})
+    raise ValidationError({"password": WRONG_PASSWORD})
+
+
 def do_sign_prescription(actor: Actor, prescription, *, password, now=None):
     """The prescriber signs a draft by re-entering their password. Refused (and the
     refusal audited) while the safety screen has findings nobody reviewed."""
     membership = _require_prescriber(actor, prescription.clinic)
-    if not password or not actor.user.check_password(password):
-        raise ValidationError({"password": WRONG_PASSWORD})
+    _check_signing_password(actor.user, password)
     _refuse_if_blocked(actor, prescription)
     return _sign(actor, prescription, membership, now=now or timezone.now())
 

@@ -388,7 +388,20 @@ def take_booking_attempt(request) -> int | None:
 
 def take_hourly_attempt(request, scope: str, limit: int) -> int | None:
     """Count one attempt at `scope` from the request's address. None when allowed; when
-    over `limit` this hour, the seconds until the next hour starts.
+    over `limit` this hour, the seconds until the next hour starts."""
+    return take_hourly_claim(f"{scope}:{client_ip(request) or 'unknown'}", limit)
+
+
+def hourly_claims_used_up(key: str, limit: int) -> bool:
+    """Whether `key` has used its `limit` claims this hour (read only; the ...:next hint
+    can lag a racing claim by one, which a lockout can afford)."""
+    window = int(time.time() // RATE_WINDOW_SECONDS)
+    return cache.get(f"{key}:{window}:next", 0) >= limit
+
+
+def take_hourly_claim(key: str, limit: int) -> int | None:
+    """Count one attempt under `key`. None when allowed; when over `limit` this hour, the
+    seconds until the next hour starts.
 
     Counting uses only `cache.add`, which is atomic on every shared backend (a database
     row insert, memcached, redis), whereas `cache.incr` is a read then a write on the
@@ -397,7 +410,7 @@ def take_hourly_attempt(request, scope: str, limit: int) -> int | None:
     start claiming."""
     now = time.time()
     window = int(now // RATE_WINDOW_SECONDS)
-    base = f"{scope}:{client_ip(request) or 'unknown'}:{window}"
+    base = f"{key}:{window}"
     timeout = RATE_WINDOW_SECONDS + 60
     first = cache.get(f"{base}:next", 0)
     for attempt in range(min(first, limit), limit):

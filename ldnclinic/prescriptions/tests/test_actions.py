@@ -156,6 +156,30 @@ def test_a_wrong_password_is_refused(actor, plan, pharmacy, screened):
 
 
 @time_machine.travel(NOW, tick=False)
+def test_signing_locks_after_five_wrong_passwords_even_for_the_right_one(
+    actor, plan, pharmacy, screened
+):
+    rx = actions.do_draft_prescription(actor, plan, pharmacy=pharmacy)
+    messages = []
+    for _ in range(actions.SIGNING_FAILURES_PER_HOUR + 1):
+        with pytest.raises(ValidationError) as error:
+            actions.do_sign_prescription(actor, rx, password="guess")
+        messages.append(error.value.message_dict["password"][0])
+    assert messages[:5] == [actions.WRONG_PASSWORD] * 5
+    assert messages[5] == actions.SIGNING_LOCKED
+    with pytest.raises(ValidationError) as error:
+        actions.do_sign_prescription(actor, rx, password=PASSWORD)
+    assert error.value.message_dict == {"password": [actions.SIGNING_LOCKED]}
+    rx.refresh_from_db()
+    assert rx.status == PrescriptionStatus.DRAFT
+    # The next hour opens again.
+    with time_machine.travel(NOW + datetime.timedelta(hours=1), tick=False):
+        actions.do_sign_prescription(actor, rx, password=PASSWORD)
+    rx.refresh_from_db()
+    assert rx.status == PrescriptionStatus.SIGNED
+
+
+@time_machine.travel(NOW, tick=False)
 def test_the_front_desk_cannot_sign(actor, plan, pharmacy, screened, users):
     rx = actions.do_draft_prescription(actor, plan, pharmacy=pharmacy)
     with pytest.raises(PermissionDenied):

@@ -204,6 +204,8 @@ SELF_CHECK_PER_HOUR = env_int("SELF_CHECK_PER_HOUR", 30)
 PUBLIC_SCREENING_PER_HOUR = env_int("PUBLIC_SCREENING_PER_HOUR", 60)
 # POST /api/v1/plans/preview without a staff login: calls per address per hour.
 PUBLIC_PLAN_PREVIEW_PER_HOUR = env_int("PUBLIC_PLAN_PREVIEW_PER_HOUR", 60)
+# POST /api/v1/instruments/{code}/score and /compare without a staff login: per address per hour.
+PUBLIC_INSTRUMENTS_PER_HOUR = env_int("PUBLIC_INSTRUMENTS_PER_HOUR", 600)
 # That limit is counted in the cache, which every worker process must share: a database
 # table, which `migrate` creates (scheduling/apps.py runs createcachetable after it).
 CACHES = {

@@ -279,6 +279,7 @@ WEB = {
 
 #             admin clinician frontdesk patient patient2 other_staff anonymous
 API_SIGNED_IN = (200, 200, 200, 200, 200, 200, 401)
+EVERYONE_API = (200,) * 7
 API_PLAN_STAFF = (200, 200, 200, 404, 404, 404, 401)
 API_PLAN_READ = (200, 200, 200, 200, 404, 404, 401)
 API_PLAN_WRITE = (422, 422, 403, 403, 404, 404, 401)
@@ -355,6 +356,15 @@ API = {
         (422,) * 7,
     ),
     # Public and stateless: the same screen for everyone (anonymous callers rate-limited).
+    # Public, stateless calculators (anonymous callers rate-limited on score/compare).
+    "GET /api/v1/instruments": ({}, None, EVERYONE_API),
+    "GET /api/v1/instruments/{code}": ({"code": "PASI"}, None, EVERYONE_API),
+    "POST /api/v1/instruments/{code}/score": ({"code": "ITCH_NRS"}, {"score": 4}, EVERYONE_API),
+    "POST /api/v1/instruments/{code}/compare": (
+        {"code": "PASI"},
+        {"baseline": 20, "current": 4},
+        EVERYONE_API,
+    ),
     "POST /api/v1/screening/evaluate": (
         {},
         {"medications": ["Tylenol with codeine"], "procedures": ["ldn"]},

@@ -70,6 +70,9 @@ class Event(models.IntegerChoices):
 
     DIARY_VIEWED = 500, "Diary viewed"
     DIARY_ENTRY_SAVED = 501, "Diary entry saved"
+    SIGNAL_RAISED = 510, "Side-effect signal raised"
+    SIGNAL_REVIEWED = 511, "Side-effect signal reviewed"
+    SIGNALS_LISTED = 512, "Side-effect signals listed"
 
     CLINIC_UPDATED = 800, "Clinic settings changed"
     CLINIC_CREATED = 803, "Clinic created"

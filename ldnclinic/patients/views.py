@@ -78,6 +78,7 @@ def chart_tabs(patient, active, *, staff):
         tabs.append(("consents", "Consents", reverse("patient_consents", args=[patient.pk])))
         tabs.append(("screening", "Safety screen", reverse("patient_screening", args=[patient.pk])))
         tabs.append(("plans", "Plans", reverse("patient_plans", args=[patient.pk])))
+        tabs.append(("diary", "Diary", reverse("patient_diary", args=[patient.pk])))
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in tabs]
 
 

@@ -18,6 +18,7 @@ from ldnclinic.accounts.access import CLINICAL_ROLES, login_required_404, reques
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor
 from ldnclinic.core.htmx import render_page_or_partial
+from ldnclinic.diary import signals as diary_signals
 from ldnclinic.patients.access import (
     get_patient_for_staff,
     get_patient_for_update,
@@ -311,6 +312,7 @@ def plan_detail(request, pk):
             "is_live": plan.status in LIVE_STATUSES,
             "rx_panel": prescription_panels.plan_panel(request, plan),
             "series_panel": series_panels.plan_panel(request, plan),
+            "plan_signals": diary_signals.plan_signals(plan),
             "side_effects": list(
                 plan.side_effect_reports.select_related(
                     "patient", "reviewed_by", "resolved_by_version"
@@ -454,7 +456,7 @@ def plan_complete(request, pk):
 # Adjusting --------------------------------------------------------------------------------
 
 
-def _adjust_form(request, plan, today, report=None):
+def _adjust_form(request, plan, today, report=None, signal=None):
     current = plan.current_version
     timing = _current_timing(current, today)
     options = adjustment_options(plan.protocol_version.data, plan.status, timing)
@@ -478,6 +480,8 @@ def _adjust_form(request, plan, today, report=None):
     if report is not None:
         initial["source"] = "side_effect"
         initial["reason"] = report_reason(report)
+    if signal is not None:
+        initial.update(diary_signals.adjust_initial(signal, options, kind))
     return AdjustForm(initial=initial, options=options, appointments=appointments)
 
 
@@ -535,14 +539,15 @@ def plan_adjust(request, pk):
         return redirect("plan_detail", pk=plan.pk)
     today = _today(plan.patient.clinic)
     report = _report_from(request, plan)
-    form = _adjust_form(request, plan, today, report)
+    signal = diary_signals.signal_for_adjust(request, plan)
+    form = _adjust_form(request, plan, today, report, signal)
     result = None
     if request.method == "POST":
         result = _adjust_preview(form, plan, plan.patient.clinic, today)
         ready = result is not None and not form.errors
         if ready and request.POST.get("action") == "save":
             try:
-                _save_adjustment(request, plan, form, report)
+                _save_adjustment(request, plan, form, report, signal)
             except ValidationError as error:
                 _adjust_errors(form, error)
                 result = None
@@ -560,13 +565,14 @@ def plan_adjust(request, pk):
             "options": form.options,
             "preview_url": reverse("plan_adjust_preview", args=[plan.pk]),
             "report": report,
+            "signal": signal,
         }
     )
     return render(request, "plans/adjust.html", context, status=400 if form.errors else 200)
 
 
 @transaction.atomic
-def _save_adjustment(request, plan, form, report):
+def _save_adjustment(request, plan, form, report, signal=None):
     """The new version and, when it answers a side-effect report, the report marked
     reviewed with it: both or neither."""
     actor = Actor.from_request(request)
@@ -581,6 +587,8 @@ def _save_adjustment(request, plan, form, report):
     if report is not None and report.resolved_by_version_id is None:
         version = plan.versions.order_by("-number").first()
         do_review_side_effect(actor, report, version=version)
+    if signal is not None and signal.resolved_by_version_id is None:
+        diary_signals.do_review_signal(actor, signal, version=plan.versions.latest("number"))
     return plan
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
 from ldnclinic.audit.log import Actor
+from ldnclinic.diary.demo import seed_demo_diary
 from ldnclinic.patients.actions import do_create_patient
 from ldnclinic.patients.models import Patient
 from ldnclinic.plans.demo import seed_demo_plans
@@ -303,6 +304,7 @@ class Command(BaseCommand):
                 )
         seed_appointments(demo, actor, timezone.now())
         seed_demo_plans(demo)
+        seed_demo_diary(demo)
 
     def seed_scheduling(self, demo):
         park_slope = Location.objects.get(clinic=demo, name="Park Slope")

@@ -13,6 +13,7 @@ from ldnclinic.accounts.models import ApiToken, Membership
 from ldnclinic.api import api
 from ldnclinic.audit.log import Actor
 from ldnclinic.conftest import PERSONAS
+from ldnclinic.diary.models import Signal
 from ldnclinic.plans.actions import do_create_plan
 from ldnclinic.plans.actions_side_effects import do_report_side_effect
 from ldnclinic.plans.params import default_params
@@ -273,6 +274,17 @@ WEB = {
         {},
         CHART_CLINICAL,
     ),
+    # The diary: the patient's own pages (a future day is refused with 400); staff read.
+    "portal_diary": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "portal_diary_day": (
+        "get",
+        {"day": "2099-01-01"},
+        None,
+        (404, 404, 404, 400, 400, 404, 302),
+    ),
+    "patient_diary": ("get", {"pk": "patient"}, None, PLAN_STAFF),
+    "signal_list": ("get", {}, None, STAFF_PAGE),
+    "signal_review": ("post", {"pk": "signal"}, {}, (302, 302, 403, 404, 404, 404, 302)),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }
@@ -356,6 +368,17 @@ API = {
         (422,) * 7,
     ),
     # Public and stateless: the same screen for everyone (anonymous callers rate-limited).
+    "GET /api/v1/patients/{patient_id}/diary": (
+        {"patient_id": "patient"},
+        None,
+        (200, 200, 200, 200, 404, 404, 401),
+    ),
+    # A future day: 422 once the access checks pass.
+    "PUT /api/v1/patients/{patient_id}/diary/{date}": (
+        {"patient_id": "patient", "date": "2099-01-01"},
+        {"dose_taken": True},
+        (422, 422, 403, 422, 404, 404, 401),
+    ),
     # Public, stateless calculators (anonymous callers rate-limited on score/compare).
     "GET /api/v1/instruments": ({}, None, EVERYONE_API),
     "GET /api/v1/instruments/{code}": ({"code": "PASI"}, None, EVERYONE_API),
@@ -612,7 +635,18 @@ def world(users, patient_a, patient_b, clinic):
         started_on=datetime.date(2020, 1, 1),
         note="",
     )
+    signal = Signal.objects.create(
+        clinic=clinic,
+        patient=patient_a,
+        plan=active_plan,
+        rule="severe.any",
+        severity="urgent",
+        first_date=datetime.date(2030, 1, 7),
+        last_date=datetime.date(2030, 1, 7),
+        dates=["2030-01-07"],
+    )
     return {
+        "signal": signal.pk,
         "side_effect": side_effect.pk,
         "protocol": protocol.protocol.code,
         "plan": draft_plan.pk,

@@ -5,9 +5,10 @@ import dataclasses
 import datetime
 
 from ldnclinic.plans.formulation import dispense_for, formulation_from_dict, volume_ml
+from ldnclinic.plans.params import calendar_of
 from ldnclinic.plans.preview import calendar_from_params
 from ldnclinic.plans.sig import fhir_dosage_instructions, full_sig, step_sig
-from ldnclinic.plans.titration import Calendar, PlanInputError, Step
+from ldnclinic.plans.titration import Calendar, PlanInputError
 
 __all__ = [
     "PlanInputError",
@@ -32,8 +33,7 @@ def calendar_for_version(version) -> Calendar:
 def stored_calendar(version) -> Calendar:
     """The calendar exactly as the version was shown (its stored steps), else computed."""
     if version.steps:
-        steps = tuple(Step.from_dict(s) for s in version.steps)
-        return Calendar(steps=steps, notices=())
+        return calendar_of(version.steps)
     return calendar_for_version(version)
 
 

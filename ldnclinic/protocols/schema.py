@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ldnclinic.outcomes.instruments import catalogue
 from ldnclinic.plans.formulation import formulation_from_dict, formulation_to_dict
 from ldnclinic.plans.titration import (
     ADJUSTMENT_KINDS,
@@ -33,27 +34,8 @@ GRADES = ("A", "B", "C", "D", "E", "gap", "—")
 CERTAINTIES = ("moderate", "low", "very low", "no evidence")
 DIRECTIONS = ("positive", "negative", "mixed", "uncertain", "none")
 ADJUNCT_KINDS = ("session", "home")
-# The outcome instruments a later issue implements; protocols refer to them by code.
-INSTRUMENT_CODES = (
-    "PASI",
-    "BSA",
-    "IGA",
-    "EASI",
-    "SCORAD",
-    "POEM",
-    "DLQI",
-    "VASI",
-    "VSS",
-    "POSAS",
-    "ITCH_NRS",
-    "PEAK_PRURITUS_NRS",
-    "IHS4",
-    "HISCR",
-    "GAGS",
-    "FIQR",
-    "HBI",
-    "FATIGUE_NRS",
-)
+# Protocols refer to outcome instruments by their code in the instrument library.
+INSTRUMENT_CODES = tuple(sorted(catalogue()))
 # Words the protocol pages use in their URLs, so no protocol may take them as a code.
 RESERVED_CODES = ("new",)
 MAX_ITEMS = 30

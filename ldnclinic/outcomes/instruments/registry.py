@@ -47,6 +47,11 @@ class Instrument:
         return self.calculate(items, self)
 
     @property
+    def label(self) -> str:
+        """The code as people write it: "ITCH NRS" for ITCH_NRS."""
+        return self.code.replace("_", " ")
+
+    @property
     def minimum(self) -> float:
         return self.data["range"][0]
 

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ldnclinic.accounts.access import CLINICAL_ROLES, login_required_404, request_memberships
+from ldnclinic.accounts.models import Role
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor
 from ldnclinic.core.htmx import render_page_or_partial
 from ldnclinic.diary import signals as diary_signals
+from ldnclinic.evidence.library import evidence_for_protocol_condition
 from ldnclinic.patients.access import (
     get_patient_for_staff,
     get_patient_for_update,
@@ -180,15 +182,32 @@ def _form_preview(form, chooser, clinic):
     return result
 
 
+def _evidence(request, patient, condition_slug):
+    """The evidence library's entry for a protocol condition as the patient's clinic sees
+    it (its own edits laid over the global library): {"condition": Condition or None,
+    "studies": [...], "can_edit": admin?}, or None before a condition is chosen. Two
+    queries however many studies there are (evidence/library.py)."""
+    if not condition_slug:
+        return None
+    condition, studies = evidence_for_protocol_condition(patient.clinic, condition_slug)
+    return {
+        "condition": condition,
+        "studies": studies,
+        "can_edit": staff_role_for(request, patient) == Role.ADMIN,
+    }
+
+
 def _builder_context(request, patient, chooser, form, result, **extra):
     context = _chart_context(request, patient, "plans")
     context.update(chooser)
+    condition = chooser["condition"]
     context.update(
         {
             "form": form,
             "result": result,
             "blocking": blocking_findings(patient),
             "preview_url": reverse("plan_preview_fragment", args=[patient.pk]),
+            "evidence": _evidence(request, patient, condition["slug"] if condition else ""),
             **extra,
         }
     )
@@ -310,6 +329,7 @@ def plan_detail(request, pk):
             "versions": versions,
             "blocking": blocking_findings(plan.patient) if plan.status == PlanStatus.DRAFT else [],
             "is_live": plan.status in LIVE_STATUSES,
+            "evidence": _evidence(request, plan.patient, plan.condition_slug),
             "rx_panel": prescription_panels.plan_panel(request, plan),
             "series_panel": series_panels.plan_panel(request, plan),
             "plan_signals": diary_signals.plan_signals(plan),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from ldnclinic.accounts.access import require_staff, require_write, staff_required
 from ldnclinic.accounts.models import Role
 from ldnclinic.audit.log import Actor
+from ldnclinic.evidence.library import evidence_for_protocol_condition
 from ldnclinic.protocols import actions
 from ldnclinic.protocols.forms import ProtocolEditor
 from ldnclinic.protocols.library import (
@@ -46,6 +47,10 @@ def _detail(request, code, number=None):
     protocol = version.protocol
     versions = ProtocolVersion.objects.filter(protocol=protocol).select_related("created_by")
     data = version.data
+    condition_slug = (data.get("condition") or {}).get("slug") or protocol.condition_slug
+    library_condition, library_studies = evidence_for_protocol_condition(
+        membership.clinic, condition_slug
+    )
     context = {
         "protocol": protocol,
         "version": version,
@@ -55,6 +60,10 @@ def _detail(request, code, number=None):
         "adjuncts": [{**a, "timing_words": adjunct_timing(a)} for a in data.get("adjuncts", [])],
         "can_edit": membership.role == Role.ADMIN,
         "is_global": protocol.clinic_id is None,
+        # The evidence library's entry for the condition as this clinic sees it, beside
+        # the evidence the protocol's own version noted when it was written.
+        "library_condition": library_condition,
+        "library_studies": library_studies,
     }
     return render(request, "protocols/detail.html", context)
 

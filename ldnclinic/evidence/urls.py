@@ -1,0 +1,26 @@
+from django.urls import path
+
+from ldnclinic.evidence import views
+
+urlpatterns = [
+    path("clinic/evidence/", views.evidence_list, name="evidence_list"),
+    path(
+        "clinic/evidence/studies/<int:pk>/", views.evidence_study_edit, name="evidence_study_edit"
+    ),
+    path(
+        "clinic/evidence/studies/<int:pk>/retire/",
+        views.evidence_study_retire,
+        name="evidence_study_retire",
+    ),
+    path(
+        "clinic/evidence/<slug:slug>/",
+        views.evidence_condition_edit,
+        name="evidence_condition_edit",
+    ),
+    path(
+        "clinic/evidence/<slug:slug>/studies/new/",
+        views.evidence_study_new,
+        name="evidence_study_new",
+    ),
+    path("clinic/evidence/<slug:slug>/history/", views.evidence_history, name="evidence_history"),
+]

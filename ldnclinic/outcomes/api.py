@@ -4,11 +4,11 @@ calculating operations; signed-in staff (API token or verified session) are not.
 
 import json
 
-from django.conf import settings
 from ninja import Router, Schema
 from pydantic import Field
 
 from ldnclinic.api import ERRORS, ErrorOut, error_response
+from ldnclinic.core.ratelimit import over_public_limit
 from ldnclinic.outcomes.instruments import (
     Instrument,
     InstrumentInputError,
@@ -17,8 +17,6 @@ from ldnclinic.outcomes.instruments import (
     compare,
     get_instrument,
 )
-from ldnclinic.scheduling.public import take_hourly_attempt
-from ldnclinic.screening.api import _is_staff
 
 router = Router(tags=["Outcome instruments"])
 
@@ -73,19 +71,13 @@ def _describe(instrument: Instrument) -> dict:
 
 
 def _over_limit(request):
-    if _is_staff(request):
-        return None
-    limit = getattr(settings, "PUBLIC_INSTRUMENTS_PER_HOUR", DEFAULT_PER_HOUR)
-    retry_after = take_hourly_attempt(request, "public-instruments", limit)
-    if retry_after is None:
-        return None
-    response = error_response(
+    return over_public_limit(
         request,
-        f"Too many calculations from this address. Try again in {-(-retry_after // 60)} minutes.",
-        429,
+        "public-instruments",
+        "PUBLIC_INSTRUMENTS_PER_HOUR",
+        DEFAULT_PER_HOUR,
+        "calculations",
     )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def _json_body(request):

@@ -5,7 +5,8 @@ from ldnclinic.api import api
 from ldnclinic.core import views as core_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    # The public site answers "/"; the signed-in start page dispatches from /home/.
+    path("home/", account_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("patients/", include("ldnclinic.patients.urls")),
@@ -28,6 +29,13 @@ urlpatterns = [
     # Outcomes: instruments, the patient diary.
     path("", include("ldnclinic.outcomes.urls")),
     path("", include("ldnclinic.diary.urls")),
+    path("", include("ldnclinic.outcomes.urls_assessments")),
+    path("", include("ldnclinic.outcomes.urls_timeline")),
+    path("", include("ldnclinic.photos.urls")),
+    # Public site: evidence library, clinic pages, the dose explainer.
+    path("", include("ldnclinic.evidence.urls")),
+    path("", include("ldnclinic.pharmacology.urls")),
+    path("", include("ldnclinic.website.urls")),
     path("", include("ldnclinic.accounts.urls")),
 ]
 

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from ldnclinic.accounts.models import ApiToken, Clinic, Location, Membership, Role, User
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
+from ldnclinic.core import public_cache
 
 CLINIC_FIELDS = (
     "name",
@@ -117,6 +118,8 @@ def do_update_clinic(actor: Actor, clinic: Clinic, **values) -> Clinic:
     if new:
         clinic.save()
         record(Event.CLINIC_UPDATED, actor, clinic=clinic, subject=clinic, before=old, after=new)
+        # The public site shows the clinic's name and contact details.
+        transaction.on_commit(public_cache.bump)
     return clinic
 
 
@@ -147,6 +150,7 @@ def do_save_location(actor: Actor, clinic: Clinic, location: Location | None, **
             raise ValidationError({"name": [DUPLICATE_LOCATION]}) from None
         event = Event.LOCATION_CREATED if creating else Event.LOCATION_UPDATED
         record(event, actor, clinic=clinic, subject=location, before=old, after=new)
+        transaction.on_commit(public_cache.bump)
     return location
 
 

@@ -28,7 +28,7 @@ def test_it_tells_a_user_without_a_role_to_ask_the_clinic(db):
 
 def test_it_sends_visitors_to_sign_in(db):
     response = Client().get(URL)
-    assert response.url == f"{reverse('login')}?next=/"
+    assert response.url == f"{reverse('login')}?next={URL}"
 
 
 def test_the_portal_lists_only_the_patients_own_record(client_for, patient_a, patient_b):

@@ -29,7 +29,7 @@ def half_signed_in(device, clock):
     client = Client()
     response = sign_in(client, "clinician@x.test")
     assert response.status_code == 302
-    assert response.url == f"{URL}?next=/"
+    assert response.url == f"{URL}?next={reverse('home')}"
     return client
 
 

@@ -179,9 +179,13 @@ def paginate(queryset, page: int, page_size: int | None):
 def _register_routers():
     from ldnclinic.accounts.api import router as accounts_router
     from ldnclinic.diary.api import router as diary_router
+    from ldnclinic.evidence.api import router as evidence_router
     from ldnclinic.intake.api import router as intake_router
     from ldnclinic.outcomes.api import router as outcomes_router
+    from ldnclinic.outcomes.api_assessments import router as assessments_router
     from ldnclinic.patients.api import router as patients_router
+    from ldnclinic.pharmacology.api import router as pharmacology_router
+    from ldnclinic.photos.api import router as photos_router
     from ldnclinic.plans.api import router as plans_router
     from ldnclinic.plans.api_preview import router as plan_preview_router
     from ldnclinic.prescriptions.api import router as prescriptions_router
@@ -206,6 +210,10 @@ def _register_routers():
     api.add_router("/", series_router)
     api.add_router("/", outcomes_router)
     api.add_router("/", diary_router)
+    api.add_router("/", assessments_router)
+    api.add_router("/", photos_router)
+    api.add_router("/", evidence_router)
+    api.add_router("/", pharmacology_router)
 
 
 _register_routers()

@@ -25,6 +25,8 @@ def _fast_hashing(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test writes its clinical photos into its own directory.
+    settings.PHOTO_ROOT = tmp_path / "photos"
 
 
 @pytest.fixture

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "ldnclinic.series",
     "ldnclinic.outcomes",
     "ldnclinic.diary",
+    "ldnclinic.photos",
+    "ldnclinic.evidence",
+    "ldnclinic.website",
+    "ldnclinic.pharmacology",
 ]
 if env_str("DATABASE_URL").startswith(("postgres://", "postgresql://")):
     INSTALLED_APPS.append("django.contrib.postgres")
@@ -206,6 +210,15 @@ PUBLIC_SCREENING_PER_HOUR = env_int("PUBLIC_SCREENING_PER_HOUR", 60)
 PUBLIC_PLAN_PREVIEW_PER_HOUR = env_int("PUBLIC_PLAN_PREVIEW_PER_HOUR", 60)
 # POST /api/v1/instruments/{code}/score and /compare without a staff login: per address per hour.
 PUBLIC_INSTRUMENTS_PER_HOUR = env_int("PUBLIC_INSTRUMENTS_PER_HOUR", 600)
+# GET /api/v1/pharmacology/occupancy without a staff login: per address per hour.
+PUBLIC_PHARMACOLOGY_PER_HOUR = env_int("PUBLIC_PHARMACOLOGY_PER_HOUR", 600)
+# The clinic the public site (/, /ldn/, /conditions/ ...) shows, by slug; empty: the first
+# active clinic.
+PUBLIC_CLINIC_SLUG = env_str("LDN_PUBLIC_CLINIC", "")
+# Clinical photos: uploads over this size are refused before decoding. Files live under
+# PHOTO_ROOT, outside the web root, and are served only through the access gate.
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 20 * 1024 * 1024)
+PHOTO_ROOT = Path(env_str("PHOTO_ROOT", str(VAR_DIR / "photos")))
 # That limit is counted in the cache, which every worker process must share: a database
 # table, which `migrate` creates (scheduling/apps.py runs createcachetable after it).
 CACHES = {

@@ -79,6 +79,11 @@ def chart_tabs(patient, active, *, staff):
         tabs.append(("screening", "Safety screen", reverse("patient_screening", args=[patient.pk])))
         tabs.append(("plans", "Plans", reverse("patient_plans", args=[patient.pk])))
         tabs.append(("diary", "Diary", reverse("patient_diary", args=[patient.pk])))
+        tabs.append(
+            ("assessments", "Assessments", reverse("patient_assessments", args=[patient.pk]))
+        )
+        tabs.append(("photos", "Photos", reverse("patient_photos", args=[patient.pk])))
+        tabs.append(("timeline", "Progress", reverse("patient_timeline", args=[patient.pk])))
     return [{"key": k, "label": label, "url": url, "active": k == active} for k, label, url in tabs]
 
 

@@ -14,6 +14,11 @@ from ldnclinic.api import api
 from ldnclinic.audit.log import Actor
 from ldnclinic.conftest import PERSONAS
 from ldnclinic.diary.models import Signal
+from ldnclinic.evidence.actions import do_save_study
+from ldnclinic.evidence.library import get_condition
+from ldnclinic.outcomes.actions import do_record_assessment
+from ldnclinic.outcomes.models import AssessmentRequest
+from ldnclinic.photos.models import ClinicalPhoto
 from ldnclinic.plans.actions import do_create_plan
 from ldnclinic.plans.actions_side_effects import do_report_side_effect
 from ldnclinic.plans.params import default_params
@@ -285,6 +290,63 @@ WEB = {
     "patient_diary": ("get", {"pk": "patient"}, None, PLAN_STAFF),
     "signal_list": ("get", {}, None, STAFF_PAGE),
     "signal_review": ("post", {"pk": "signal"}, {}, (302, 302, 403, 404, 404, 404, 302)),
+    # Assessments: staff read, clinical roles score; the patient answers their own requests.
+    "patient_assessments": ("get", {"pk": "patient"}, None, PLAN_STAFF),
+    "assessment_new": ("get", {"pk": "patient", "code": "PASI"}, None, PLAN_WRITE),
+    "assessment_preview": ("post", {"pk": "patient", "code": "PASI"}, {}, PLAN_WRITE),
+    "assessment_detail": ("get", {"pk": "assessment"}, None, PLAN_STAFF),
+    "assessment_in_error": ("post", {"pk": "assessment"}, {}, (302, 302, 403, 403, 404, 404, 302)),
+    "portal_assessments": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    "portal_assessment_fill": (
+        "get",
+        {"pk": "assessment_request"},
+        None,
+        (404, 404, 404, 200, 404, 404, 302),
+    ),
+    # The emailed link is the credential; a made-up one is 404 for everyone.
+    "assessment_token_fill": ("get", {"token": "not-a-token"}, None, (404,) * 7),
+    # Clinical photos: the chart tab and comparison are staff-only; one photo reads like the
+    # chart; the world's photo has no file, so its bytes are 404; clinicians and admins mark.
+    "patient_photos": ("get", {"pk": "patient"}, None, PLAN_STAFF),
+    "photo_compare": ("get", {"pk": "patient"}, None, PLAN_STAFF),
+    "photo_detail": ("get", {"pk": "photo"}, None, CHART_READ),
+    "photo_image": ("get", {"pk": "photo"}, None, (404,) * 6 + (302,)),
+    "photo_thumb": ("get", {"pk": "photo"}, None, (404,) * 6 + (302,)),
+    "photo_mark_in_error": ("post", {"pk": "photo"}, {}, (400, 400, 403, 403, 404, 404, 302)),
+    "portal_photos": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    # Progress timeline: the chart tab is staff-only; the portal page is the patient's own.
+    "patient_timeline": ("get", {"pk": "patient"}, None, PLAN_STAFF),
+    "portal_timeline": ("get", {}, None, (404, 404, 404, 200, 200, 404, 302)),
+    # Evidence library: clinic admins edit; the global library is readable by clinic Y's
+    # admin, clinic X's own study is not.
+    "evidence_list": ("get", {}, None, ADMIN_PAGE),
+    "evidence_condition_edit": ("get", {"slug": "psoriasis"}, None, ADMIN_PAGE),
+    "evidence_study_new": ("get", {"slug": "psoriasis"}, None, ADMIN_PAGE),
+    "evidence_history": ("get", {"slug": "psoriasis"}, None, ADMIN_PAGE),
+    "evidence_study_edit": ("get", {"pk": "evidence_study"}, None, ADMIN_OBJECT),
+    "evidence_study_retire": (
+        "post",
+        {"pk": "evidence_study"},
+        {},
+        (302, 403, 403, 404, 404, 404, 302),
+    ),
+    # Public site: the same pages for everyone; the editor is the clinic admin's own.
+    "public_home": ("get", {}, None, EVERYONE),
+    "public_ldn": ("get", {}, None, EVERYONE),
+    "public_conditions": ("get", {}, None, EVERYONE),
+    "public_condition": ("get", {"slug": "psoriasis"}, None, EVERYONE),
+    "public_safety": ("get", {}, None, EVERYONE),
+    "public_therapies": ("get", {}, None, EVERYONE),
+    "public_therapy": ("get", {"slug": "laser"}, None, EVERYONE),
+    "public_sitemap": ("get", {}, None, EVERYONE),
+    "public_robots": ("get", {}, None, EVERYONE),
+    "site_css": ("get", {}, None, EVERYONE),
+    # No logo uploaded in this world.
+    "site_logo": ("get", {}, None, (404,) * 7),
+    "site_pages": ("get", {}, None, ADMIN_PAGE),
+    "site_branding": ("get", {}, None, ADMIN_PAGE),
+    "site_page_edit": ("get", {"key": "home"}, None, ADMIN_PAGE),
+    "dose_explainer": ("get", {}, None, EVERYONE),
     "api:openapi-json": ("get", {}, None, EVERYONE),
     "api:openapi-view": ("get", {}, None, EVERYONE),
 }
@@ -521,6 +583,47 @@ API = {
         {"start": "2030-01-08T09:00:00-05:00"},
         (422, 422, 422, 403, 404, 404, 401),
     ),
+    "GET /api/v1/patients/{patient_id}/assessments": (
+        {"patient_id": "patient"},
+        None,
+        API_PLAN_READ,
+    ),
+    "POST /api/v1/patients/{patient_id}/assessments": (
+        {"patient_id": "patient"},
+        {"instrument": "ITCH_NRS", "items": {"score": 4}},
+        (201, 201, 403, 403, 404, 404, 401),
+    ),
+    "GET /api/v1/assessments/{assessment_id}": (
+        {"assessment_id": "assessment"},
+        None,
+        API_PLAN_READ,
+    ),
+    "POST /api/v1/assessments/{assessment_id}/entered-in-error": (
+        {"assessment_id": "assessment"},
+        {"reason": "Wrong patient"},
+        (200, 200, 403, 403, 404, 404, 401),
+    ),
+    # Photos: upload is multipart, so a JSON body is a 400 (no file) once the gate passes.
+    "POST /api/v1/patients/{patient_id}/photos": (
+        {"patient_id": "patient"},
+        {"body_site": "chest"},
+        (400, 400, 403, 403, 404, 404, 401),
+    ),
+    "GET /api/v1/patients/{patient_id}/photos": (
+        {"patient_id": "patient"},
+        None,
+        (200, 200, 200, 200, 404, 404, 401),
+    ),
+    "GET /api/v1/photos/{photo_id}": ({"photo_id": "photo"}, None, API_PLAN_READ),
+    "GET /api/v1/photos/{photo_id}/image": ({"photo_id": "photo"}, None, (404,) * 6 + (401,)),
+    "POST /api/v1/photos/{photo_id}/entered-in-error": (
+        {"photo_id": "photo"},
+        {"reason": "Wrong site"},
+        (200, 200, 403, 403, 404, 404, 401),
+    ),
+    "GET /api/v1/conditions": ({}, None, EVERYONE_API),
+    "GET /api/v1/evidence": ({"?": "condition=psoriasis"}, None, EVERYONE_API),
+    "GET /api/v1/pharmacology/occupancy": ({"?": "dose_mg=4.5&hours=24"}, None, EVERYONE_API),
 }
 
 
@@ -645,7 +748,52 @@ def world(users, patient_a, patient_b, clinic):
         last_date=datetime.date(2030, 1, 7),
         dates=["2030-01-07"],
     )
+    assessment = do_record_assessment(
+        clinician, patient_a, instrument_code="ITCH_NRS", items={"score": 4}, source="clinician"
+    )
+    assessment_request = AssessmentRequest.objects.create(
+        clinic=clinic,
+        patient=patient_a,
+        plan=active_plan,
+        instrument="ITCH_NRS",
+        due_date=datetime.date(2030, 1, 7),
+        token_hash="0" * 64,
+        expires_at=start + datetime.timedelta(days=14),
+    )
+    # A photo row with no file on disk: its bytes are 404 for everyone.
+    photo = ClinicalPhoto.objects.create(
+        clinic=clinic,
+        patient=patient_a,
+        body_site="left_elbow",
+        view="close_up",
+        taken_at=start,
+        file_path="not-stored.jpg",
+        thumb_path="not-stored_thumb.jpg",
+        sha256="0" * 64,
+        content_type="image/jpeg",
+        width=1,
+        height=1,
+        size_bytes=1,
+    )
+    evidence_study = do_save_study(
+        Actor(user=users["admin"], ip=None, via="test"),
+        clinic,
+        get_condition(clinic, "psoriasis"),
+        {
+            "first_author": "Clinic X",
+            "year": 2024,
+            "design": "Case series",
+            "outcome": "Itch fell.",
+            "direction": "positive",
+            "grade": "D",
+            "citation": "Clinic X notes",
+        },
+    )
     return {
+        "assessment": assessment.pk,
+        "assessment_request": assessment_request.pk,
+        "photo": photo.pk,
+        "evidence_study": evidence_study.pk,
         "signal": signal.pk,
         "side_effect": side_effect.pk,
         "protocol": protocol.protocol.code,

@@ -15,9 +15,14 @@ from django.utils import timezone
 
 from ldnclinic.accounts.models import Clinic, Location, Membership, Role, User
 from ldnclinic.audit.log import Actor
+from ldnclinic.consents.models import ConsentDocument, ConsentVersion
+from ldnclinic.consents.seed import seed_default_documents
 from ldnclinic.diary.demo import seed_demo_diary
+from ldnclinic.evidence.library import ensure_global_evidence
+from ldnclinic.outcomes.demo import seed_demo_assessments
 from ldnclinic.patients.actions import do_create_patient
 from ldnclinic.patients.models import Patient
+from ldnclinic.photos.demo import seed_demo_photos
 from ldnclinic.plans.demo import seed_demo_plans
 from ldnclinic.scheduling.actions import (
     do_book_appointment,
@@ -33,6 +38,7 @@ from ldnclinic.scheduling.models import (
     Service,
     WorkingHours,
 )
+from ldnclinic.website.demo import seed_demo_site
 
 DEMO_PASSWORD = "ldn-demo-2026"
 
@@ -203,6 +209,9 @@ class Command(BaseCommand):
 
     def seed(self):
         actor = Actor.system(via="cli")
+        # Data migrations seed these; a flushed database (browser tests) has lost them.
+        seed_default_documents(ConsentDocument, ConsentVersion)
+        ensure_global_evidence()
         demo = self.clinic("demo", "Demo Skin & Wellness Clinic", "DSW", "+1 212 555 0140")
         other = self.clinic("other", "Other Clinic", "OTH", "+1 617 555 0199")
         Location.objects.get_or_create(
@@ -305,6 +314,9 @@ class Command(BaseCommand):
         seed_appointments(demo, actor, timezone.now())
         seed_demo_plans(demo)
         seed_demo_diary(demo)
+        seed_demo_assessments(demo)
+        seed_demo_photos(demo)
+        seed_demo_site(demo)
 
     def seed_scheduling(self, demo):
         park_slope = Location.objects.get(clinic=demo, name="Park Slope")

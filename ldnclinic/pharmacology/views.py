@@ -98,6 +98,26 @@ def _error_context(query, form) -> dict:
     return context
 
 
+def explainer_from_query(
+    query, *, page_action=None, dose_mg=DEFAULT_DOSE_MG, dosing_time=DEFAULT_TIME
+) -> tuple[dict, int]:
+    """The explainer for a GET query (defaults when it has no dose or time), and the status:
+    400 with the form's errors for a bad dose or time. `page_action` is where the form
+    submits without JavaScript (the page that embeds it); htmx still asks dose_explainer."""
+    if "dose_mg" not in query and "time" not in query:
+        explainer, status = explainer_context(dose_mg, dosing_time), 200
+    else:
+        form = ExplainerForm.from_query(query)
+        if form.is_valid():
+            explainer = explainer_context(form.cleaned_data["dose_mg"], form.cleaned_data["time"])
+            status = 200
+        else:
+            explainer, status = _error_context(query, form), 400
+    if page_action:
+        explainer["page_action"] = page_action
+    return explainer, status
+
+
 @require_GET
 def dose_explainer(request):
     """GET dose_mg (0.5–4.5) and time (HH:MM): the chart, or the form's errors with 400."""

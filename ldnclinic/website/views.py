@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from ldnclinic.evidence import library
 from ldnclinic.evidence.models import Area
-from ldnclinic.pharmacology.views import explainer_context
+from ldnclinic.pharmacology.views import explainer_from_query
 from ldnclinic.protocols.seed import adjunct_templates
 from ldnclinic.screening.engine import default_ruleset
 from ldnclinic.website import seo
@@ -135,6 +135,13 @@ def public_ldn(request, clinic):
     if clinic is None:
         return _no_clinic(request)
     text = page_text(clinic, "ldn")
+    # Without JavaScript the explainer's form comes back here with dose_mg and time.
+    explainer, status = explainer_from_query(
+        request.GET,
+        page_action=reverse("public_ldn"),
+        dose_mg=EXPLAINER_DOSE_MG,
+        dosing_time=EXPLAINER_TIME,
+    )
     context = _context(
         request,
         clinic,
@@ -143,9 +150,9 @@ def public_ldn(request, clinic):
         path=reverse("public_ldn"),
         json_ld=_page_ld(clinic, text, reverse("public_ldn"), about="Low dose naltrexone"),
         text=text,
-        explainer=explainer_context(EXPLAINER_DOSE_MG, EXPLAINER_TIME),
+        explainer=explainer,
     )
-    return render(request, "website/ldn.html", context)
+    return render(request, "website/ldn.html", context, status=status)
 
 
 @require_safe

@@ -138,3 +138,22 @@ def test_public_clinic_follows_the_setting_else_the_first(settings, clinic, othe
 def test_other_clinics_do_not_show(site, other_clinic):
     body = Client().get("/").content.decode()
     assert "Clinic Y" not in body
+
+
+def test_the_explainer_form_works_on_the_ldn_page_without_javascript(site, client):
+    response = client.get("/ldn/", {"dose_mg": "3", "time": "08:00"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'action="/ldn/#dx-result"' in page
+    assert 'hx-get="/ldn/explainer/"' in page
+    assert 'id="dx-dose-error"' not in page
+    assert '<option value="3" selected>' in page
+    assert 'value="08:00"' in page
+
+
+@pytest.mark.parametrize("dose", ["0", "-1", "51", "abc"])
+def test_a_bad_explainer_dose_on_the_ldn_page_is_a_form_error(site, client, dose):
+    response = client.get("/ldn/", {"dose_mg": dose, "time": "22:00"})
+    assert response.status_code == 400
+    assert "Medical disclaimer" in response.content.decode()
+    assert 'id="dx-dose-error"' in response.content.decode()

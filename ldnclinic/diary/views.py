@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ldnclinic.accounts.access import login_required_404
@@ -13,6 +14,7 @@ from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
 from ldnclinic.diary.actions import check_date, do_save_diary_entry
 from ldnclinic.diary.forms import DiaryForm
+from ldnclinic.diary.models import DiaryEntry
 from ldnclinic.diary.schedule import day_rows, planned_dose, today_for
 from ldnclinic.patients.access import get_patient_for_staff, patients_for_request
 from ldnclinic.patients.views import _chart_context
@@ -109,8 +111,25 @@ def portal_diary_day(request, day):
     except ValidationError as error:
         return _page(request, patient, day, status=400, date_error=error.message_dict["date"][0])
     if request.method == "POST":
-        return _save(request, patient, day, "portal_diary")
+        return _save(request, patient, day, _next_to_fill(patient, day))
     return _page(request, patient, day)
+
+
+def _next_to_fill(patient, day):
+    """After a past day is saved, the next later day still without an entry (catching up a
+    week is then one tap per day), else today's page."""
+    today = today_for(patient)
+    filled = set(
+        DiaryEntry.objects.filter(patient=patient, date__gt=day, date__lt=today).values_list(
+            "date", flat=True
+        )
+    )
+    later = day + datetime.timedelta(days=1)
+    while later < today:
+        if later not in filled:
+            return reverse("portal_diary_day", args=[later.isoformat()])
+        later += datetime.timedelta(days=1)
+    return reverse("portal_diary")
 
 
 @require_GET

@@ -231,6 +231,17 @@ def test_the_patient_edits_an_earlier_day(client_for, patient_a):
     assert DiaryEntry.objects.get(patient=patient_a).date == dt.date(2026, 3, 5)
 
 
+def test_after_an_earlier_day_it_goes_on_to_the_next_day_left_empty(client_for, patient_a, users):
+    client = client_for("patient")
+    save(patient_a, users["patient"], day=dt.date(2026, 3, 6), dose_taken=True)
+    response = client.post(reverse("portal_diary_day", args=["2026-03-05"]), FORM)
+    # 6 March is filled in already: on to 7 March.
+    assert response["Location"] == reverse("portal_diary_day", args=["2026-03-07"])
+    # Yesterday saved, nothing left between it and today: back to today's page.
+    response = client.post(reverse("portal_diary_day", args=["2026-03-09"]), FORM)
+    assert response["Location"] == reverse("portal_diary")
+
+
 @pytest.mark.parametrize("day", ["2026-03-11", "2026-01-08"])
 def test_the_portal_refuses_a_future_or_too_old_day(client_for, patient_a, day):
     client = client_for("patient")

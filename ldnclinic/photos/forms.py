@@ -10,6 +10,7 @@ from ldnclinic.photos.actions import NOTE_MAX, REASON_MAX
 from ldnclinic.photos.body_sites import body_map
 from ldnclinic.photos.models import PhotoView
 from ldnclinic.photos.processing import accepted_text
+from ldnclinic.scheduling.models import AppointmentStatus
 
 APPOINTMENT_CHOICES_MAX = 20
 
@@ -68,6 +69,16 @@ class PhotoUploadForm(forms.Form):
             ]
         )
         self.appointments = {a.pk: a for a in appointments}
+        # A photo taken at today's visit belongs to it: preselect today's appointment.
+        today = local_today(clinic, now)
+        todays = [
+            a
+            for a in appointments
+            if a.status != AppointmentStatus.CANCELLED
+            and timezone.localtime(a.start, clinic.tz).date() == today
+        ]
+        if todays:
+            self.fields["appointment"].initial = todays[-1].pk
         self.fields["appointment"].choices = [("", "None")] + [
             (a.pk, f"{timezone.localtime(a.start, clinic.tz):%Y-%m-%d %H:%M} · {a.service.name}")
             for a in appointments

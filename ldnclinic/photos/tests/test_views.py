@@ -472,3 +472,38 @@ def test_the_detail_links_to_a_comparison_with_the_other_end(client_for, patient
     assert f"{url}?site=left_elbow&amp;a={series[0].pk}" in first.content.decode()
     later = client_for("clinician").get(reverse("photo_detail", args=[series[1].pk]))
     assert f"{url}?site=left_elbow&amp;b={series[1].pk}" in later.content.decode()
+
+
+def test_the_form_preselects_todays_appointment(client_for, patient_a, users):
+    from ldnclinic.accounts.models import Membership
+    from ldnclinic.scheduling.models import Appointment, Service
+
+    sign_photo_consent(patient_a)
+    service = Service.objects.create(
+        clinic=patient_a.clinic, name="Follow-up", slug="follow", duration_minutes=30
+    )
+    practitioner = Membership.objects.get(user=users["clinician"])
+
+    def book(start):
+        end = start + datetime.timedelta(minutes=30)
+        return Appointment.objects.create(
+            clinic=patient_a.clinic,
+            patient=patient_a,
+            service=service,
+            practitioner=practitioner,
+            start=start,
+            end=end,
+            blocked_start=start,
+            blocked_end=end,
+        )
+
+    book(NOW - datetime.timedelta(days=7))
+    today = book(NOW + datetime.timedelta(hours=1))
+    url = reverse("patient_photos", args=[patient_a.pk])
+    with time_machine.travel(NOW, tick=False):
+        response = client_for("clinician").get(url)
+        assert response.context["form"]["appointment"].value() == today.pk
+        today.status = "cancelled"
+        today.save()
+        response = client_for("clinician").get(url)
+        assert response.context["form"]["appointment"].value() is None

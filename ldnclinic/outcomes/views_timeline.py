@@ -15,6 +15,7 @@ from ldnclinic.outcomes import charts
 from ldnclinic.outcomes.timeline import MAX_RANGE_DAYS, ONE_DAY, PRESETS, build_timeline
 from ldnclinic.patients.access import get_patient_for_staff
 from ldnclinic.patients.views import _chart_context
+from ldnclinic.photos.views import remember_photos_shown
 
 EARLIEST = datetime.date(2000, 1, 1)
 LATEST = datetime.date(2199, 12, 31)
@@ -217,9 +218,21 @@ def charts_for(timeline, *, staff: bool) -> dict:
 @require_GET
 @login_required_404
 def patient_timeline(request, pk):
-    patient = get_patient_for_staff(request, pk, event=Event.TIMELINE_VIEWED)
+    patient = get_patient_for_staff(request, pk, event=None)
     form, status = _range(request)
     timeline = build_timeline(patient, **form.choice())
+    # The read is audited with the photos it shows as thumbnails.
+    record(
+        Event.TIMELINE_VIEWED,
+        Actor.from_request(request),
+        patient=patient,
+        subject=patient,
+        page="chart",
+        date_from=timeline.start.isoformat(),
+        date_to=timeline.end.isoformat(),
+        photo_ids=[photo.pk for photo in timeline.photos],
+    )
+    remember_photos_shown(request, timeline.photos)
     context = _chart_context(request, patient, "timeline")
     context.update(
         {
@@ -249,7 +262,9 @@ def portal_timeline(request):
         page="portal",
         date_from=timeline.start.isoformat(),
         date_to=timeline.end.isoformat(),
+        photo_ids=[photo.pk for photo in timeline.photos],
     )
+    remember_photos_shown(request, timeline.photos)
     context = {
         "patient": patient,
         "clinic": patient.clinic,

@@ -44,7 +44,8 @@ def get_patient_for_staff(request, pk, *, event):
         patient = patients.select_related("clinic").get(pk=pk)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("Not found") from None
-    record(event, Actor.from_request(request), patient=patient, subject=patient)
+    if event is not None:
+        record(event, Actor.from_request(request), patient=patient, subject=patient)
     return patient
 
 

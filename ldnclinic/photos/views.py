@@ -56,7 +56,9 @@ def _staff_patient(request, pk):
     return patient
 
 
-def _remember_shown(request, photos):
+def remember_photos_shown(request, photos):
+    """Remember the photos a page just showed (and audited) as thumbnails, so that their
+    thumbnail requests in the next few minutes are not audited one by one."""
     ids = [p.pk for p in photos]
     if hasattr(request, "session"):
         request.session[SHOWN_SESSION_KEY] = {"ids": ids, "until": time.time() + SHOWN_SECONDS}
@@ -67,7 +69,9 @@ def _was_shown(request, pk) -> bool:
     return pk in shown.get("ids", ()) and shown.get("until", 0) > time.time()
 
 
-def _audit_list(request, patient, photos, **payload):
+def audit_photos_shown(request, patient, photos, **payload):
+    """One audit row naming the photos a page shows as thumbnails; their thumbnail requests
+    in the next few minutes are then not audited one by one."""
     record(
         Event.PHOTOS_LISTED,
         Actor.from_request(request),
@@ -76,7 +80,7 @@ def _audit_list(request, patient, photos, **payload):
         photo_ids=[p.pk for p in photos],
         **payload,
     )
-    _remember_shown(request, photos)
+    remember_photos_shown(request, photos)
 
 
 def site_groups(photos):
@@ -119,7 +123,7 @@ def _photos_page(request, patient, form=None, status=200):
     if form is None and can_upload and not consent_missing:
         form = PhotoUploadForm(patient=patient, site=site)
     photos = list(photos_for_patient(request, patient).select_related("uploaded_by"))
-    _audit_list(request, patient, photos, page="chart")
+    audit_photos_shown(request, patient, photos, page="chart")
     context = _chart_context(request, patient, "photos")
     context.update(
         {
@@ -326,6 +330,6 @@ def photo_compare(request, pk):
 def portal_photos(request):
     patient = own_patient(request)
     photos = list(photos_for_patient(request, patient))
-    _audit_list(request, patient, photos, page="portal")
+    audit_photos_shown(request, patient, photos, page="portal")
     context = {"patient": patient, "clinic": patient.clinic, "groups": site_groups(photos)}
     return render(request, "photos/portal.html", context)

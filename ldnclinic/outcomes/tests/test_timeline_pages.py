@@ -179,8 +179,9 @@ def test_the_query_count_does_not_grow_with_the_data(
 
 
 # Session, user, membership and clinic (4), the patient through the gate and its audit
-# row (2), the timeline (7), the role for the chart tabs and the base page (2).
-QUERIES = 15
+# row (2), the timeline (7), the role for the chart tabs and the base page (2), and saving
+# the session that remembers the photos shown (3).
+QUERIES = 18
 
 
 # -- the portal -------------------------------------------------------------------------
@@ -226,3 +227,19 @@ def test_the_portal_range_form_refuses_bad_dates(client_for, patient_a):
 
 def test_anonymous_portal_is_sent_to_log_in(client_for):
     assert client_for("anonymous").get(reverse("portal_timeline")).status_code == 302
+
+
+def test_the_timeline_audit_names_the_photos_it_shows(client_for, patient_a, users):
+    from ldnclinic.audit.log import Actor
+    from ldnclinic.photos.tests.factories import make_photo
+
+    photo = make_photo(patient_a, Actor(user=users["clinician"], ip=None, via="test"))
+    client = client_for("clinician")
+    assert client.get(url(patient_a) + "?preset=all").status_code == 200
+    row = AuditEvent.objects.filter(code=Event.TIMELINE_VIEWED, patient=patient_a).get()
+    assert row.payload["photo_ids"] == [photo.pk]
+    # Its thumbnail, fetched by the page just shown, is covered by that row.
+    viewed = AuditEvent.objects.filter(code=Event.PHOTO_VIEWED)
+    before = viewed.count()
+    assert client.get(reverse("photo_thumb", args=[photo.pk])).status_code == 200
+    assert viewed.count() == before

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from ldnclinic.accounts.access import CLINICAL_ROLES
@@ -23,6 +27,7 @@ from ldnclinic.diary.models import (
     SIDE_EFFECTS,
     DiaryEntry,
     Signal,
+    SignalSeverity,
     SignalStatus,
 )
 
@@ -30,6 +35,8 @@ RULES_FILE = Path(__file__).parent / "data" / "signal_rules.json"
 ONE_DAY = datetime.timedelta(days=1)
 # How far back the evaluator reads the diary (the longest rule window).
 LOOKBACK_DAYS = 14
+# Nothing clinical in a subject line.
+URGENT_SUBJECT = "An urgent diary signal to review — {clinic}"
 
 
 @cache
@@ -178,7 +185,37 @@ def _raise(actor, patient, plan, finding) -> Signal:
         dates=dates,
     )
     record(Event.SIGNAL_RAISED, actor, patient=patient, subject=signal, rule=finding.rule)
+    if signal.severity == SignalSeverity.URGENT:
+        recipients = urgent_recipients(patient.clinic_id, plan)
+        if recipients:
+            clinic = patient.clinic
+            transaction.on_commit(lambda: send_urgent_signal_email(clinic, recipients), robust=True)
     return signal
+
+
+def urgent_recipients(clinic_id, plan) -> list[str]:
+    """The plan's clinician; without one (or when they have left), every active clinician
+    and admin of the clinic, so that an urgent signal never goes unannounced."""
+    clinician = plan.clinician if plan is not None else None
+    if clinician is not None and clinician.is_active and clinician.user.is_active:
+        return [clinician.user.email]
+    return sorted(
+        Membership.objects.filter(
+            clinic_id=clinic_id, is_active=True, user__is_active=True, role__in=CLINICAL_ROLES
+        ).values_list("user__email", flat=True)
+    )
+
+
+def send_urgent_signal_email(clinic, recipients):
+    """ "An urgent diary signal; sign in to read it." No name, no symptom, no condition."""
+    context = {"clinic": clinic, "url": settings.SITE_URL.rstrip("/") + reverse("signal_list")}
+    send_mail(
+        subject=URGENT_SUBJECT.format(clinic=clinic.name),
+        message=render_to_string("diary/email/urgent_signal.txt", context),
+        html_message=render_to_string("diary/email/urgent_signal.html", context),
+        from_email=None,
+        recipient_list=recipients,
+    )
 
 
 def _staff_role(user, clinic_id):

@@ -283,3 +283,50 @@ def test_a_severe_score_without_a_plan_reaches_the_inbox(client_for, patient_a, 
     assert (signal.rule, signal.severity, signal.plan) == ("severe.any", "urgent", None)
     page = client_for("clinician").get(reverse("signal_list")).content.decode()
     assert "Urgent" in page and "Severe side effect" in page and "?signal=" not in page
+
+
+# The urgent-signal email ---------------------------------------------------------------------
+
+
+def test_an_urgent_signal_emails_the_plans_clinician_without_details(
+    patient_a, users, mailoutbox, django_capture_on_commit_callbacks
+):
+    from ldnclinic.accounts.models import Membership
+
+    plan = make_plan(patient_a)
+    plan.clinician = Membership.objects.get(user=users["clinician"])
+    plan.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        save(patient_a, users["patient"], nausea=3)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["clinician@x.test"]
+    assert message.subject == "An urgent diary signal to review — Clinic X"
+    text = (message.subject + message.body).lower()
+    for word in ("nausea", "severe", "psoriasis", "naltrexone", patient_a.family_name.lower()):
+        assert word not in text
+    assert reverse("signal_list") in message.body
+    # The same open signal seen again the next save: no second email.
+    with django_capture_on_commit_callbacks(execute=True):
+        save(patient_a, users["patient"], nausea=3, note="still bad")
+    assert len(mailoutbox) == 1
+
+
+def test_without_a_clinician_it_emails_the_clinics_clinicians_and_admins(
+    patient_a, users, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        save(patient_a, users["patient"], headache=3)
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["admin@x.test", "clinician@x.test"]
+
+
+def test_a_routine_signal_sends_no_email(
+    patient_a, users, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_plan(patient_a, start=dt.date(2026, 3, 5))
+    with django_capture_on_commit_callbacks(execute=True):
+        save(patient_a, users["patient"], day=dt.date(2026, 3, 9), insomnia=2)
+        save(patient_a, users["patient"], insomnia=2)
+    assert Signal.objects.get().severity == "routine"
+    assert mailoutbox == []

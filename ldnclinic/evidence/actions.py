@@ -5,7 +5,7 @@ it for that clinic only; other clinics keep seeing the global entry."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.log import Actor, record
@@ -43,6 +43,9 @@ STUDY_FIELDS = (
     "grade",
     "grade_note",
 )
+SLUG_TAKEN_GLOBAL = "The global library has “{name}” at “{slug}”: edit that entry instead."
+SLUG_TAKEN_CLINIC = "This clinic already has “{name}” at “{slug}”; choose another slug."
+SLUG_RACE = "Someone added a condition with this slug at the same moment; choose another."
 RACE = "Someone saved this entry at the same moment. Reload it and make your change again."
 REASON_MAX = 100
 
@@ -118,8 +121,57 @@ def do_save_condition(actor: Actor, clinic, condition: Condition, data: dict) ->
         clinic=clinic,
         subject=row,
         slug=row.slug,
+        created=False,
         changed=changed,
         copied_from_global=copied,
+    )
+    _after_commit()
+    return row
+
+
+def _slug_taken(clinic, slug: str) -> str | None:
+    """Why the slug is not free for a new condition of this clinic, or None. Only the
+    global library and the clinic's own rows count: another clinic's slugs never show here."""
+    taken = list(Condition.objects.filter(Q(clinic__isnull=True) | Q(clinic=clinic), slug=slug))
+    if not taken:
+        return None
+    # The global row first: a clinic copy of it has the same slug and says less.
+    existing = min(taken, key=lambda row: row.clinic_id is not None)
+    template = SLUG_TAKEN_GLOBAL if existing.clinic_id is None else SLUG_TAKEN_CLINIC
+    return template.format(name=existing.name, slug=slug)
+
+
+@transaction.atomic
+def do_create_condition(actor: Actor, clinic, data: dict) -> Condition:
+    """Add a condition of the clinic's own (it replaces nothing; no other clinic sees it).
+    Its slug must be free in the global library and in the clinic. Studies are added to it
+    afterwards with do_save_study."""
+    if clinic is None:
+        raise ValidationError("A new condition belongs to a clinic.")
+    cleaned = _checked(validate_condition, data)
+    reason = _slug_taken(clinic, cleaned["slug"])
+    if reason:
+        raise ValidationError({"slug": reason})
+    values = {field: cleaned[field] for field in CONDITION_FIELDS}
+    values["therapies"] = ",".join(values["therapies"])
+    row = Condition(clinic=clinic, replaces=None, slug=cleaned["slug"], **values)
+    # Set explicitly: the request middleware does not cover the CLI, tests or the API.
+    row._history_user = actor.user
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        # A simultaneous create of the same slug in this clinic (unique clinic + slug).
+        raise ValidationError({"slug": SLUG_RACE}) from None
+    record(
+        Event.EVIDENCE_CONDITION_SAVED,
+        actor,
+        clinic=clinic,
+        subject=row,
+        slug=row.slug,
+        created=True,
+        changed=["slug", *CONDITION_FIELDS],
+        copied_from_global=False,
     )
     _after_commit()
     return row
@@ -137,6 +189,7 @@ def do_save_study(
     """Add a study to the condition (the clinic's own), or edit one. Editing a global study
     makes the clinic's copy that replaces it for the clinic (or edits that copy if it has
     one already)."""
+    _own_or_global(clinic, condition, "condition")
     values = _checked(validate_study, data)
     values = {field: values[field] for field in STUDY_FIELDS}
     if study is None:

@@ -3,8 +3,9 @@ rules as the seed (evidence/validation.py), so a malformed PMID or DOI is a fiel
 the actions save."""
 
 from django import forms
+from django.utils.text import slugify
 
-from ldnclinic.evidence.models import Certainty, Direction, Grade
+from ldnclinic.evidence.models import Area, Certainty, Direction, Grade
 from ldnclinic.evidence.validation import (
     THERAPIES,
     EvidenceDataError,
@@ -64,6 +65,55 @@ class ConditionForm(forms.Form):
         }
         try:
             validate_condition(probe)
+        except EvidenceDataError as error:
+            for field, message in error.errors.items():
+                self.add_error(field if field in self.fields else None, message)
+        return data
+
+
+class NewConditionForm(forms.Form):
+    """A condition of the clinic's own. The slug is its public address
+    (/conditions/<slug>/); left empty, it is made from the name."""
+
+    name = forms.CharField(max_length=120)
+    slug = forms.CharField(
+        label="Web address (slug)",
+        max_length=60,
+        required=False,
+        help_text=(
+            "Lower-case letters, digits and hyphens, e.g. prurigo-nodularis; it cannot be "
+            "changed later. Leave empty to make it from the name."
+        ),
+    )
+    area = forms.ChoiceField(choices=Area.choices, initial=Area.DERMATOLOGY)
+    synonyms = forms.CharField(
+        max_length=300, required=False, help_text="Other names, separated by commas."
+    )
+    icd10 = forms.CharField(
+        label="ICD-10-CM",
+        max_length=20,
+        required=False,
+        help_text="e.g. L28.1; several separated by commas. Leave empty where unconfirmed.",
+    )
+    snomed = forms.CharField(
+        label="SNOMED CT",
+        max_length=20,
+        required=False,
+        help_text="e.g. 9014002. Leave empty where unconfirmed.",
+    )
+    summary = ConditionForm.base_fields["summary"]
+    certainty = ConditionForm.base_fields["certainty"]
+    therapies = ConditionForm.base_fields["therapies"]
+    is_published = ConditionForm.base_fields["is_published"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if not data.get("slug"):
+            data["slug"] = slugify(data.get("name", ""))[:60].strip("-")
+        try:
+            self.condition_data = validate_condition(data)
         except EvidenceDataError as error:
             for field, message in error.errors.items():
                 self.add_error(field if field in self.fields else None, message)

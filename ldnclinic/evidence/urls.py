@@ -4,6 +4,8 @@ from ldnclinic.evidence import views
 
 urlpatterns = [
     path("clinic/evidence/", views.evidence_list, name="evidence_list"),
+    # Before <slug:slug>/, which would take "new" as a slug (validation refuses that slug).
+    path("clinic/evidence/new/", views.evidence_condition_new, name="evidence_condition_new"),
     path(
         "clinic/evidence/studies/<int:pk>/", views.evidence_study_edit, name="evidence_study_edit"
     ),

@@ -32,6 +32,9 @@ REGISTRY_RES = (
     re.compile(r"^EUCTR\d{4}-\d{6}-\d{2}(-[A-Z]{2})?$"),
 )
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Words of the editor's URLs (/clinic/evidence/new/, /clinic/evidence/studies/<pk>/): a
+# condition with one of these slugs could not be told apart from the page.
+RESERVED_SLUGS = ("new", "studies")
 ICD10_RE = re.compile(r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
 SNOMED_RE = re.compile(r"^\d{6,18}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -166,6 +169,8 @@ def validate_condition(data: dict) -> dict:
     slug = _text(data, "slug", 60, required=True)
     if not SLUG_RE.match(slug):
         raise EvidenceDataError({"slug": "Lower-case letters, digits and single hyphens."})
+    if slug in RESERVED_SLUGS:
+        raise EvidenceDataError({"slug": f"“{slug}” is reserved for the editor; choose another."})
     summary = _text(data, "summary", required=True)
     _no_overclaim("summary", summary)
     protocol_condition = _text(data, "protocol_condition", 60)

@@ -12,7 +12,7 @@ from ldnclinic.accounts.access import require_staff, require_write, staff_requir
 from ldnclinic.accounts.models import Role
 from ldnclinic.audit.log import Actor
 from ldnclinic.evidence import actions
-from ldnclinic.evidence.forms import ConditionForm, StudyForm
+from ldnclinic.evidence.forms import ConditionForm, NewConditionForm, StudyForm
 from ldnclinic.evidence.history import condition_history
 from ldnclinic.evidence.library import all_conditions_for, get_condition, get_study, studies_for
 
@@ -49,6 +49,25 @@ def _add_errors(form, error: ValidationError):
 def evidence_list(request):
     conditions = all_conditions_for(_clinic(request))
     return render(request, "evidence/list.html", {"conditions": conditions})
+
+
+@staff_required(roles=ADMIN_ONLY)
+def evidence_condition_new(request):
+    clinic = _clinic(request)
+    form = NewConditionForm(request.POST or None)
+    if request.method == "POST":
+        require_write(request)
+        if form.is_valid():
+            try:
+                condition = actions.do_create_condition(
+                    Actor.from_request(request), clinic, form.condition_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Added “{condition.name}”. Now add its studies.")
+                return redirect("evidence_condition_edit", slug=condition.slug)
+    return render(request, "evidence/condition_new.html", {"form": form})
 
 
 @staff_required(roles=ADMIN_ONLY)

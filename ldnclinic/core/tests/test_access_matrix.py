@@ -320,6 +320,7 @@ WEB = {
     # Evidence library: clinic admins edit; the global library is readable by clinic Y's
     # admin, clinic X's own study is not.
     "evidence_list": ("get", {}, None, ADMIN_PAGE),
+    "evidence_condition_new": ("get", {}, None, ADMIN_PAGE),
     "evidence_condition_edit": ("get", {"slug": "psoriasis"}, None, ADMIN_PAGE),
     "evidence_study_new": ("get", {"slug": "psoriasis"}, None, ADMIN_PAGE),
     "evidence_history": ("get", {"slug": "psoriasis"}, None, ADMIN_PAGE),

@@ -30,6 +30,7 @@ from ldnclinic.diary.models import (
     SignalSeverity,
     SignalStatus,
 )
+from ldnclinic.plans.notify import plan_recipients
 
 RULES_FILE = Path(__file__).parent / "data" / "signal_rules.json"
 ONE_DAY = datetime.timedelta(days=1)
@@ -186,24 +187,11 @@ def _raise(actor, patient, plan, finding) -> Signal:
     )
     record(Event.SIGNAL_RAISED, actor, patient=patient, subject=signal, rule=finding.rule)
     if signal.severity == SignalSeverity.URGENT:
-        recipients = urgent_recipients(patient.clinic_id, plan)
+        recipients = plan_recipients(patient.clinic_id, plan)
         if recipients:
             clinic = patient.clinic
             transaction.on_commit(lambda: send_urgent_signal_email(clinic, recipients), robust=True)
     return signal
-
-
-def urgent_recipients(clinic_id, plan) -> list[str]:
-    """The plan's clinician; without one (or when they have left), every active clinician
-    and admin of the clinic, so that an urgent signal never goes unannounced."""
-    clinician = plan.clinician if plan is not None else None
-    if clinician is not None and clinician.is_active and clinician.user.is_active:
-        return [clinician.user.email]
-    return sorted(
-        Membership.objects.filter(
-            clinic_id=clinic_id, is_active=True, user__is_active=True, role__in=CLINICAL_ROLES
-        ).values_list("user__email", flat=True)
-    )
 
 
 def send_urgent_signal_email(clinic, recipients):

@@ -26,6 +26,7 @@ from ldnclinic.plans.models import (
     SideEffectReport,
     Symptom,
 )
+from ldnclinic.plans.notify import plan_recipients
 
 NOTE_MAX = 1000
 NOT_LIVE = "Side effects can be reported only on an active or paused plan; this plan is {status}."
@@ -98,20 +99,13 @@ def do_report_side_effect(actor: Actor, plan, *, symptom, severity, started_on, 
         severity=report.severity,
         started_on=report.started_on.isoformat(),
     )
-    recipient = _clinician_email(plan)
-    if recipient:
-        transaction.on_commit(lambda: send_report_email(plan, recipient), robust=True)
+    recipients = plan_recipients(plan.clinic_id, plan)
+    if recipients:
+        transaction.on_commit(lambda: send_report_email(plan, recipients), robust=True)
     return report
 
 
-def _clinician_email(plan):
-    clinician = plan.clinician
-    if clinician is None or not clinician.is_active or not clinician.user.is_active:
-        return ""
-    return clinician.user.email
-
-
-def send_report_email(plan, recipient):
+def send_report_email(plan, recipients):
     """ "A patient reported a side effect on their plan; sign in to read it." No name,
     no symptom, no condition."""
     context = {
@@ -123,7 +117,7 @@ def send_report_email(plan, recipient):
         message=render_to_string("plans/email/side_effect_reported.txt", context),
         html_message=render_to_string("plans/email/side_effect_reported.html", context),
         from_email=None,
-        recipient_list=[recipient],
+        recipient_list=recipients,
     )
 
 

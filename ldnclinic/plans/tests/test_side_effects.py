@@ -158,6 +158,18 @@ def test_a_mail_server_that_is_down_does_not_lose_the_report(
     assert SideEffectReport.objects.filter(pk=made.pk).exists()
 
 
+def test_without_a_clinician_it_emails_the_clinics_clinicians_and_admins(
+    patient_actor, active, django_capture_on_commit_callbacks
+):
+    active.clinician.is_active = False
+    active.clinician.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        report(patient_actor, active)
+    assert len(mail.outbox) == 1
+    # The clinician has left the clinic: the admin hears; the front desk does not.
+    assert mail.outbox[0].to == ["admin@x.test"]
+
+
 def test_no_email_is_sent_when_the_report_rolls_back(patient_actor, active):
     with pytest.raises(ValidationError):
         report(patient_actor, active, severity=0)

@@ -5,7 +5,7 @@ and a query count that does not grow with the data."""
 import datetime as dt
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from ldnclinic.audit.codes import Event
 from ldnclinic.audit.models import AuditEvent
@@ -19,15 +19,6 @@ from ldnclinic.outcomes.tests.test_timeline import (
     photo,
     service_for,
 )
-
-
-def photo_urls_exist():
-    try:
-        reverse("photo_thumb", kwargs={"pk": 1})
-        reverse("photo_detail", kwargs={"pk": 1})
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def url(patient):
@@ -58,7 +49,7 @@ def rich(patient, *, photos=True):
 
 @pytest.mark.parametrize("persona", ["admin", "clinician", "frontdesk"])
 def test_clinic_staff_see_every_panel(client_for, patient_a, persona):
-    rich(patient_a, photos=photo_urls_exist())
+    rich(patient_a)
     response = client_for(persona).get(url(patient_a))
     assert response.status_code == 200
     html = response.content.decode()
@@ -156,8 +147,6 @@ def test_names_are_escaped_on_the_page(client_for, patient_a):
 
 
 def test_photos_are_lazy_thumbnails_linking_to_the_photo(client_for, patient_a):
-    if not photo_urls_exist():
-        pytest.skip("the photo views (photo_thumb, photo_detail) are not there yet")
     item = photo(patient_a, dt.date(2026, 5, 1))
     html = client_for("clinician").get(url(patient_a)).content.decode()
     thumb = reverse("photo_thumb", kwargs={"pk": item.pk})
@@ -168,7 +157,7 @@ def test_photos_are_lazy_thumbnails_linking_to_the_photo(client_for, patient_a):
 def test_the_query_count_does_not_grow_with_the_data(
     client_for, patient_a, patient_b, django_assert_num_queries
 ):
-    rich(patient_a, photos=photo_urls_exist())
+    rich(patient_a)
     diary(patient_b, TODAY, itch=3)
     client = client_for("clinician")
     client.get(url(patient_b))  # warm the session and caches
@@ -188,7 +177,7 @@ QUERIES = 18
 
 
 def test_the_patient_sees_their_own_progress_simplified(client_for, patient_a, patient_b):
-    rich(patient_a, photos=photo_urls_exist())
+    rich(patient_a)
     assess(patient_b, "EASI", 30, dt.date(2026, 5, 1), band="severe")
     response = client_for("patient").get(reverse("portal_timeline"))
     assert response.status_code == 200

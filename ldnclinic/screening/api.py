@@ -4,14 +4,11 @@ staff (API token or verified session) are not."""
 
 from typing import Literal
 
-from django.conf import settings
 from ninja import Router, Schema
 from pydantic import Field, field_validator
 
-from ldnclinic.accounts.access import current_membership
-from ldnclinic.accounts.middleware import needs_second_factor
-from ldnclinic.api import ERRORS, ErrorOut, StrictSchema, TokenAuth, error_response
-from ldnclinic.scheduling.public import take_hourly_attempt
+from ldnclinic.api import ERRORS, ErrorOut, StrictSchema, error_response
+from ldnclinic.core.ratelimit import over_public_limit
 from ldnclinic.screening.engine import MAX_AGE_YEARS, NEVER, Facts, ScreeningResult, evaluate
 
 router = Router(tags=["screening"])
@@ -105,15 +102,6 @@ class EvaluateOut(Schema):
     ruleset_version: str
 
 
-def _is_staff(request) -> bool:
-    # The endpoint is open (auth=None), so authenticate by hand only to lift the limit.
-    if request.headers.get("Authorization"):
-        TokenAuth()(request)  # sets request.user when the token is valid
-    elif needs_second_factor(request):
-        return False
-    return current_membership(request) is not None
-
-
 def _out(result: ScreeningResult) -> dict:
     return {
         "status": result.status,
@@ -150,19 +138,11 @@ def _out(result: ScreeningResult) -> dict:
     ),
 )
 def evaluate_screening(request, payload: EvaluateIn):
-    if not _is_staff(request):
-        retry_after = take_hourly_attempt(
-            request, "public-screening", settings.PUBLIC_SCREENING_PER_HOUR
-        )
-        if retry_after is not None:
-            response = error_response(
-                request,
-                f"Too many screenings from this address. Try again in "
-                f"{-(-retry_after // 60)} minutes.",
-                429,
-            )
-            response["Retry-After"] = str(retry_after)
-            return response
+    limited = over_public_limit(
+        request, "public-screening", "PUBLIC_SCREENING_PER_HOUR", 60, "screenings"
+    )
+    if limited:
+        return limited
     try:
         result = evaluate(payload.facts(), procedures=payload.procedures)
     except ValueError as error:

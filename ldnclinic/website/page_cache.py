@@ -6,7 +6,11 @@ action that changes what the site shows bumps that version, so nothing is ever d
 hand. A page rendered with no clinic at all is not stored: creating the first clinic
 bumps nothing. Only anonymous GETs are cached (signed-in users see a "go to your workspace" link
 and get fresh pages), and a response is stored only if it is the same for every visitor:
-no cookie set, no CSRF token used, no flash message shown."""
+no cookie set, no CSRF token used, no flash message shown.
+
+Only pages a visitor can reach by following links are stored: 200 responses to requests with
+no query string. Anything else (a made-up query or slug) is rendered afresh, so a client
+cannot fill the shared cache, which also holds the rate-limit counters, with variants."""
 
 import hashlib
 from functools import wraps
@@ -20,7 +24,7 @@ from ldnclinic.core import public_cache
 from ldnclinic.website.public import public_clinic
 
 TIMEOUT = 60 * 60 * 24
-CACHEABLE_STATUS = (200, 404)
+CACHEABLE_STATUS = (200,)
 PREFIX = "public-page:"
 
 
@@ -56,6 +60,7 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if (
             request.method not in ("GET", "HEAD")
+            or request.META.get("QUERY_STRING")
             or request.user.is_authenticated
             or _has_messages(request)
         ):
